@@ -1,0 +1,295 @@
+//! The registered claims of a verified payload (RFC 7519 section 4.1, RFC 9068,
+//! RFC 8693), read in one pass with their types checked.
+
+use crate::error::{Error, Part};
+use crate::json::{self, Array, JsonStr, Object, Value};
+use crate::numeric_date::NumericDate;
+
+/// The claims of a verified token.
+///
+/// Registered claims are type-checked when read; a JSON `null` counts as absent.
+/// Other claims are reachable through [`get`](Claims::get).
+#[derive(Clone, Copy, Debug)]
+pub struct Claims<'a> {
+    object: Object<'a>,
+    pub(crate) iss: Option<JsonStr<'a>>,
+    pub(crate) sub: Option<JsonStr<'a>>,
+    pub(crate) aud: Option<Audience<'a>>,
+    pub(crate) exp: Option<NumericDate>,
+    pub(crate) nbf: Option<NumericDate>,
+    pub(crate) iat: Option<NumericDate>,
+    pub(crate) jti: Option<JsonStr<'a>>,
+    pub(crate) client_id: Option<JsonStr<'a>>,
+    pub(crate) scope: Option<JsonStr<'a>>,
+    pub(crate) scp: Option<Value<'a>>,
+}
+
+/// The `aud` claim: one string or an array of strings.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Audience<'a> {
+    One(JsonStr<'a>),
+    Many(Array<'a>),
+}
+
+impl<'a> Claims<'a> {
+    /// Reads the claims from a verified payload.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] when the payload is not a strict JSON object, and
+    /// [`Error::InvalidClaim`] when a registered claim has the wrong type or a date
+    /// is out of range.
+    pub fn parse(payload: &'a [u8]) -> Result<Self, Error> {
+        let object =
+            json::parse_object(payload).map_err(|fault| Error::malformed(Part::Payload, fault))?;
+        let mut claims = Self {
+            object,
+            iss: None,
+            sub: None,
+            aud: None,
+            exp: None,
+            nbf: None,
+            iat: None,
+            jti: None,
+            client_id: None,
+            scope: None,
+            scp: None,
+        };
+        for (name, value) in object.members() {
+            claims.read(name, value)?;
+        }
+        Ok(claims)
+    }
+
+    fn read(&mut self, name: JsonStr<'a>, value: Value<'a>) -> Result<(), Error> {
+        if value == Value::Null {
+            return Ok(());
+        }
+        // Names are matched after unescaping: `\u0065xp` is `exp`.
+        let Some(claim) = Registered::ALL
+            .into_iter()
+            .find(|claim| name.eq_str(claim.name()))
+        else {
+            return Ok(());
+        };
+        let invalid = || Error::invalid_claim(claim.name());
+        let string = || value.as_str().ok_or_else(invalid);
+        let date = || match value {
+            Value::Number(number) => NumericDate::from_json(number).ok_or_else(invalid),
+            _ => Err(invalid()),
+        };
+
+        match claim {
+            Registered::Iss => self.iss = Some(string()?),
+            Registered::Sub => self.sub = Some(string()?),
+            Registered::Jti => self.jti = Some(string()?),
+            Registered::ClientId => self.client_id = Some(string()?),
+            Registered::Scope => self.scope = Some(string()?),
+            Registered::Exp => self.exp = Some(date()?),
+            Registered::Nbf => self.nbf = Some(date()?),
+            Registered::Iat => self.iat = Some(date()?),
+            Registered::Aud => self.aud = Some(audience(value).ok_or_else(invalid)?),
+            Registered::Scp => {
+                let valid = match value {
+                    Value::String(_) => true,
+                    Value::Array(items) => items.iter().all(|item| item.as_str().is_some()),
+                    _ => false,
+                };
+                if !valid {
+                    return Err(invalid());
+                }
+                self.scp = Some(value);
+            }
+        }
+        Ok(())
+    }
+
+    /// Returns the claim named `name`, compared after unescaping, or `None` when it
+    /// is absent or `null`.
+    pub fn get(&self, name: &str) -> Option<Value<'a>> {
+        self.object.get(name).filter(|value| *value != Value::Null)
+    }
+
+    /// Returns the claims as a JSON object.
+    pub const fn as_object(&self) -> Object<'a> {
+        self.object
+    }
+
+    /// Returns `iss`.
+    pub const fn issuer(&self) -> Option<JsonStr<'a>> {
+        self.iss
+    }
+
+    /// Returns `sub`.
+    pub const fn subject(&self) -> Option<JsonStr<'a>> {
+        self.sub
+    }
+
+    /// Returns `jti`.
+    pub const fn jwt_id(&self) -> Option<JsonStr<'a>> {
+        self.jti
+    }
+
+    /// Returns `client_id` (RFC 9068 section 2.2).
+    pub const fn client_id(&self) -> Option<JsonStr<'a>> {
+        self.client_id
+    }
+
+    /// Returns `exp`.
+    pub const fn expires_at(&self) -> Option<NumericDate> {
+        self.exp
+    }
+
+    /// Returns `nbf`.
+    pub const fn not_before(&self) -> Option<NumericDate> {
+        self.nbf
+    }
+
+    /// Returns `iat`.
+    pub const fn issued_at(&self) -> Option<NumericDate> {
+        self.iat
+    }
+
+    /// Iterates over the audiences in `aud`, whether it is a string or an array.
+    pub fn audiences(&self) -> impl Iterator<Item = JsonStr<'a>> {
+        let (one, many) = match self.aud {
+            Some(Audience::One(aud)) => (Some(aud), None),
+            Some(Audience::Many(items)) => (None, Some(items.iter())),
+            None => (None, None),
+        };
+        one.into_iter()
+            .chain(many.into_iter().flatten().filter_map(|item| item.as_str()))
+    }
+
+    /// Iterates over the space-delimited values of the `scope` claim.
+    pub fn scopes(&self) -> ScopeTokens<'a> {
+        ScopeTokens::new(self.scope)
+    }
+
+    /// Returns the `scp` claim, a string or an array of strings, when present.
+    pub const fn scp(&self) -> Option<Value<'a>> {
+        self.scp
+    }
+}
+
+fn audience(value: Value<'_>) -> Option<Audience<'_>> {
+    match value {
+        Value::String(aud) => Some(Audience::One(aud)),
+        Value::Array(items) if items.iter().all(|item| item.as_str().is_some()) => {
+            Some(Audience::Many(items))
+        }
+        _ => None,
+    }
+}
+
+/// The registered claims whose types are checked.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Registered {
+    Iss,
+    Sub,
+    Aud,
+    Exp,
+    Nbf,
+    Iat,
+    Jti,
+    ClientId,
+    Scope,
+    Scp,
+}
+
+impl Registered {
+    const ALL: [Self; 10] = [
+        Self::Iss,
+        Self::Sub,
+        Self::Aud,
+        Self::Exp,
+        Self::Nbf,
+        Self::Iat,
+        Self::Jti,
+        Self::ClientId,
+        Self::Scope,
+        Self::Scp,
+    ];
+
+    const fn name(self) -> &'static str {
+        match self {
+            Self::Iss => "iss",
+            Self::Sub => "sub",
+            Self::Aud => "aud",
+            Self::Exp => "exp",
+            Self::Nbf => "nbf",
+            Self::Iat => "iat",
+            Self::Jti => "jti",
+            Self::ClientId => "client_id",
+            Self::Scope => "scope",
+            Self::Scp => "scp",
+        }
+    }
+}
+
+/// The values of a space-delimited `scope` string (RFC 6749 section 3.3).
+///
+/// Splits on a literal space and on its escape `\u0020`, so a value is split the
+/// same way whether or not the issuer escaped it; empty values are skipped.
+#[derive(Clone, Debug)]
+pub struct ScopeTokens<'a> {
+    rest: &'a str,
+    escaped: bool,
+}
+
+impl<'a> ScopeTokens<'a> {
+    /// Splits a space-delimited string claim value.
+    pub(crate) fn of(value: JsonStr<'a>) -> Self {
+        Self::new(Some(value))
+    }
+
+    fn new(scope: Option<JsonStr<'a>>) -> Self {
+        match scope {
+            None => Self {
+                rest: "",
+                escaped: false,
+            },
+            Some(scope) => Self {
+                rest: scope.raw(),
+                escaped: scope.as_plain().is_none(),
+            },
+        }
+    }
+
+    /// Returns the length of the next value and of the delimiter after it.
+    fn next_split(&self) -> (usize, usize) {
+        let bytes = self.rest.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            match bytes[i] {
+                b' ' => return (i, 1),
+                b'\\' if self.escaped => {
+                    let escape = bytes.get(i..i + 6).unwrap_or(&[]);
+                    if escape.eq_ignore_ascii_case(b"\\u0020") {
+                        return (i, 6);
+                    }
+                    // Skip the escaped character so that `\\u0020` stays literal.
+                    i += 2;
+                }
+                _ => i += 1,
+            }
+        }
+        (bytes.len(), 0)
+    }
+}
+
+impl<'a> Iterator for ScopeTokens<'a> {
+    type Item = JsonStr<'a>;
+
+    fn next(&mut self) -> Option<JsonStr<'a>> {
+        while !self.rest.is_empty() {
+            let (len, delimiter) = self.next_split();
+            let value = self.rest.get(..len)?;
+            self.rest = self.rest.get(len + delimiter..).unwrap_or("");
+            if !value.is_empty() {
+                return Some(JsonStr::from_source_part(value, self.escaped));
+            }
+        }
+        None
+    }
+}

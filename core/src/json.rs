@@ -1,0 +1,852 @@
+//! A strict, allocation-free JSON reader for token headers, claims and key sets.
+//!
+//! [`parse_object`] checks a whole text once against RFC 8259 and the stricter rules a
+//! token validator needs (no byte order mark, no duplicate member names at any depth,
+//! bounded nesting, no unpaired surrogates); the views it returns then walk the checked
+//! text without copying it. Strings stay escaped in the text: [`JsonStr`] compares and
+//! iterates them unescaped on the fly, so escapes never force an allocation.
+
+use core::fmt;
+
+use crate::error::Fault;
+
+/// Maximum nesting depth of arrays and objects.
+///
+/// Token headers, claims and JWK Sets nest four or five levels deep; 32 leaves room
+/// for nested claims such as `act` chains while bounding the recursion.
+pub const MAX_DEPTH: usize = 32;
+
+/// Maximum number of member names open at once, summed over the objects that enclose
+/// the current position.
+///
+/// Duplicate names are found by comparing each name with the earlier names of its
+/// object, so this bounds both the stack used and the quadratic cost of that check.
+/// Access tokens carry tens of claims.
+pub const MAX_OPEN_MEMBERS: usize = 256;
+
+/// Checks that `bytes` is one strict JSON object and returns a view of it.
+///
+/// # Errors
+///
+/// The [`Fault`] found first: [`Fault::ByteOrderMark`], [`Fault::Utf8`],
+/// [`Fault::NotAnObject`], [`Fault::JsonSyntax`] (which includes trailing data),
+/// [`Fault::LoneSurrogate`], [`Fault::DuplicateMember`], [`Fault::TooDeep`] or
+/// [`Fault::TooManyMembers`].
+pub fn parse_object(bytes: &[u8]) -> Result<Object<'_>, Fault> {
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        return Err(Fault::ByteOrderMark);
+    }
+    let text = core::str::from_utf8(bytes).map_err(|_| Fault::Utf8)?;
+
+    let mut checker = Checker {
+        bytes,
+        pos: 0,
+        names: [Span::default(); MAX_OPEN_MEMBERS],
+        open_names: 0,
+    };
+    checker.skip_whitespace();
+    if checker.peek() != Some(b'{') {
+        return Err(Fault::NotAnObject);
+    }
+
+    let start = checker.pos;
+    checker.value(0)?;
+    let end = checker.pos;
+    checker.skip_whitespace();
+    if checker.pos != bytes.len() {
+        return Err(Fault::JsonSyntax);
+    }
+
+    Ok(Object {
+        text: text.get(start..end).unwrap_or("{}"),
+    })
+}
+
+/// A checked JSON object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Object<'a> {
+    text: &'a str,
+}
+
+/// A checked JSON array.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Array<'a> {
+    text: &'a str,
+}
+
+/// A checked JSON number, kept as its source text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Number<'a> {
+    text: &'a str,
+}
+
+/// A checked JSON value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Value<'a> {
+    /// `null`.
+    Null,
+    /// `true` or `false`.
+    Bool(bool),
+    /// A number.
+    Number(Number<'a>),
+    /// A string.
+    String(JsonStr<'a>),
+    /// An array.
+    Array(Array<'a>),
+    /// An object.
+    Object(Object<'a>),
+}
+
+/// A JSON string, kept as its escaped source text and unescaped on demand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JsonStr<'a> {
+    raw: &'a str,
+    escaped: bool,
+}
+
+impl<'a> Object<'a> {
+    /// Iterates over the members in document order.
+    pub fn members(&self) -> Members<'a> {
+        Members {
+            cursor: Cursor::inside(self.text),
+        }
+    }
+
+    /// Returns the value of the member named `name`, compared after unescaping.
+    ///
+    /// Member names are unique in a checked object, so there is at most one match.
+    pub fn get(&self, name: &str) -> Option<Value<'a>> {
+        self.members()
+            .find(|(member, _)| member.eq_str(name))
+            .map(|(_, value)| value)
+    }
+
+    /// Returns the object's JSON text.
+    pub const fn as_text(&self) -> &'a str {
+        self.text
+    }
+}
+
+impl<'a> Array<'a> {
+    /// Iterates over the elements in document order.
+    pub fn iter(&self) -> Elements<'a> {
+        Elements {
+            cursor: Cursor::inside(self.text),
+        }
+    }
+
+    /// Returns the array's JSON text.
+    pub const fn as_text(&self) -> &'a str {
+        self.text
+    }
+}
+
+impl<'a> Number<'a> {
+    /// Returns the number's source text, such as `1.8e9`.
+    pub const fn as_text(&self) -> &'a str {
+        self.text
+    }
+
+    /// Returns the number as an `i64` when it is written as a plain integer in range.
+    pub fn as_i64(&self) -> Option<i64> {
+        self.text.parse().ok()
+    }
+
+    /// Returns the nearest `f64`, which may be infinite for a number like `1e400`.
+    pub fn as_f64(&self) -> f64 {
+        self.text.parse().unwrap_or(f64::NAN)
+    }
+}
+
+impl<'a> Value<'a> {
+    /// Returns the string, if this is a string.
+    pub const fn as_str(&self) -> Option<JsonStr<'a>> {
+        match self {
+            Self::String(s) => Some(*s),
+            _ => None,
+        }
+    }
+
+    /// Returns the name of the value's JSON type, for messages.
+    pub const fn type_name(&self) -> &'static str {
+        match self {
+            Self::Null => "null",
+            Self::Bool(_) => "boolean",
+            Self::Number(_) => "number",
+            Self::String(_) => "string",
+            Self::Array(_) => "array",
+            Self::Object(_) => "object",
+        }
+    }
+}
+
+impl<'a> JsonStr<'a> {
+    /// Wraps text that is not JSON-escaped, such as a configured name.
+    pub const fn from_plain(text: &'a str) -> Self {
+        Self {
+            raw: text,
+            escaped: false,
+        }
+    }
+
+    /// Wraps the source text between the quotes of a checked JSON string.
+    fn from_source(raw: &'a str) -> Self {
+        Self {
+            raw,
+            escaped: raw.as_bytes().contains(&b'\\'),
+        }
+    }
+
+    /// Wraps a piece of a string's source text, escaped or plain as the whole was.
+    pub(crate) fn from_source_part(raw: &'a str, escaped: bool) -> Self {
+        if escaped {
+            Self::from_source(raw)
+        } else {
+            Self::from_plain(raw)
+        }
+    }
+
+    /// Returns the source text, still escaped when [`as_plain`](Self::as_plain) is
+    /// `None`.
+    pub(crate) const fn raw(&self) -> &'a str {
+        self.raw
+    }
+
+    /// Returns the string without copying when it contains no escapes.
+    pub const fn as_plain(&self) -> Option<&'a str> {
+        if self.escaped {
+            None
+        } else {
+            Some(self.raw)
+        }
+    }
+
+    /// Iterates over the unescaped characters.
+    pub fn chars(&self) -> Chars<'a> {
+        Chars {
+            rest: self.raw,
+            escaped: self.escaped,
+        }
+    }
+
+    /// Returns whether the unescaped string equals `other`.
+    pub fn eq_str(&self, other: &str) -> bool {
+        match self.as_plain() {
+            Some(plain) => plain == other,
+            None => self.chars().eq(other.chars()),
+        }
+    }
+
+    /// Returns whether the unescaped string equals `other`, ignoring ASCII letter case.
+    pub fn eq_ignore_ascii_case(&self, other: &str) -> bool {
+        let mut theirs = other.chars();
+        let mut ours = self.chars();
+        loop {
+            match (ours.next(), theirs.next()) {
+                (None, None) => return true,
+                (Some(a), Some(b)) if a.eq_ignore_ascii_case(&b) => {}
+                _ => return false,
+            }
+        }
+    }
+
+    /// Returns whether the unescaped string is empty.
+    pub const fn is_empty(&self) -> bool {
+        self.raw.is_empty()
+    }
+
+    /// Returns whether both strings are equal after unescaping.
+    pub fn eq_json(&self, other: &JsonStr<'_>) -> bool {
+        match (self.as_plain(), other.as_plain()) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.chars().eq(other.chars()),
+        }
+    }
+}
+
+impl fmt::Display for JsonStr<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.as_plain() {
+            Some(plain) => f.write_str(plain),
+            None => self.chars().try_for_each(|c| fmt::Write::write_char(f, c)),
+        }
+    }
+}
+
+/// The unescaped characters of a [`JsonStr`].
+#[derive(Clone, Debug)]
+pub struct Chars<'a> {
+    rest: &'a str,
+    escaped: bool,
+}
+
+impl Iterator for Chars<'_> {
+    type Item = char;
+
+    fn next(&mut self) -> Option<char> {
+        let mut chars = self.rest.chars();
+        let c = chars.next()?;
+        if c != '\\' || !self.escaped {
+            self.rest = chars.as_str();
+            return Some(c);
+        }
+
+        // The text was checked, so every escape is complete; a broken one would end the
+        // iteration rather than panic.
+        let code = chars.next()?;
+        let decoded = match code {
+            'b' => '\u{8}',
+            'f' => '\u{c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let (unit, rest) = hex4(chars.as_str())?;
+                chars = rest.chars();
+                if (0xD800..0xDC00).contains(&unit) {
+                    let (low, rest) = hex4(rest.strip_prefix("\\u")?)?;
+                    chars = rest.chars();
+                    let scalar = 0x10000 + ((unit - 0xD800) << 10) + (low.checked_sub(0xDC00)?);
+                    char::from_u32(scalar)?
+                } else {
+                    char::from_u32(unit)?
+                }
+            }
+            other => other,
+        };
+        self.rest = chars.as_str();
+        Some(decoded)
+    }
+}
+
+/// Reads four hex digits at the start of `text`.
+fn hex4(text: &str) -> Option<(u32, &str)> {
+    let digits = text.get(..4)?;
+    let value = u32::from_str_radix(digits, 16).ok()?;
+    // from_str_radix accepts a leading '+', which JSON does not.
+    if digits.starts_with('+') {
+        return None;
+    }
+    Some((value, text.get(4..)?))
+}
+
+/// The members of an [`Object`].
+#[derive(Clone, Debug)]
+pub struct Members<'a> {
+    cursor: Cursor<'a>,
+}
+
+impl<'a> Iterator for Members<'a> {
+    type Item = (JsonStr<'a>, Value<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let cursor = &mut self.cursor;
+        cursor.skip_separators();
+        let name = cursor.string()?;
+        cursor.skip_separators();
+        let value = cursor.value()?;
+        Some((name, value))
+    }
+}
+
+/// The elements of an [`Array`].
+#[derive(Clone, Debug)]
+pub struct Elements<'a> {
+    cursor: Cursor<'a>,
+}
+
+impl<'a> Iterator for Elements<'a> {
+    type Item = Value<'a>;
+
+    fn next(&mut self) -> Option<Value<'a>> {
+        self.cursor.skip_separators();
+        self.cursor.value()
+    }
+}
+
+/// A position in checked JSON text, used by the views to walk it.
+#[derive(Clone, Debug)]
+struct Cursor<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    /// Starts inside the brackets of an object or array text.
+    fn inside(text: &'a str) -> Self {
+        let inner = text.get(1..text.len().saturating_sub(1)).unwrap_or("");
+        Self {
+            text: inner,
+            pos: 0,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    /// Skips whitespace, commas and colons, which carry no information once checked.
+    fn skip_separators(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r' | b',' | b':') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn string(&mut self) -> Option<JsonStr<'a>> {
+        if self.peek() != Some(b'"') {
+            return None;
+        }
+        let start = self.pos + 1;
+        let end = string_end(self.text.as_bytes(), start)?;
+        self.pos = end + 1;
+        Some(JsonStr::from_source(self.text.get(start..end)?))
+    }
+
+    fn value(&mut self) -> Option<Value<'a>> {
+        let start = self.pos;
+        let value = match self.peek()? {
+            b'"' => Value::String(self.string()?),
+            b'{' | b'[' => {
+                let end = container_end(self.text.as_bytes(), start)?;
+                self.pos = end;
+                let text = self.text.get(start..end)?;
+                if text.starts_with('{') {
+                    Value::Object(Object { text })
+                } else {
+                    Value::Array(Array { text })
+                }
+            }
+            b't' => self.literal("true", Value::Bool(true))?,
+            b'f' => self.literal("false", Value::Bool(false))?,
+            b'n' => self.literal("null", Value::Null)?,
+            _ => {
+                let len = self.text.as_bytes()[start..]
+                    .iter()
+                    .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+                    .count();
+                self.pos += len;
+                Value::Number(Number {
+                    text: self.text.get(start..start + len)?,
+                })
+            }
+        };
+        Some(value)
+    }
+
+    fn literal(&mut self, word: &str, value: Value<'a>) -> Option<Value<'a>> {
+        self.pos += word.len();
+        Some(value)
+    }
+}
+
+/// Returns the index of the closing quote of a string whose content starts at `start`.
+fn string_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut i = start;
+    loop {
+        match bytes.get(i)? {
+            b'"' => return Some(i),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+}
+
+/// Returns the index just past the bracket that closes the container opened at `start`.
+fn container_end(bytes: &[u8], start: usize) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = start;
+    loop {
+        match bytes.get(i)? {
+            b'"' => i = string_end(bytes, i + 1)?,
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+}
+
+/// The byte range of a member name's source text, between its quotes.
+#[derive(Clone, Copy, Default)]
+struct Span {
+    start: u32,
+    end: u32,
+}
+
+/// The one-pass strict checker behind [`parse_object`].
+struct Checker<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+    /// Names of the members of every open object, innermost last.
+    names: [Span; MAX_OPEN_MEMBERS],
+    open_names: usize,
+}
+
+impl Checker<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.pos).copied()
+    }
+
+    fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn expect(&mut self, byte: u8) -> Result<(), Fault> {
+        if self.peek() != Some(byte) {
+            return Err(Fault::JsonSyntax);
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    fn value(&mut self, depth: usize) -> Result<(), Fault> {
+        self.skip_whitespace();
+        match self.peek() {
+            Some(b'{') => self.object(depth + 1),
+            Some(b'[') => self.array(depth + 1),
+            Some(b'"') => self.string().map(|_| ()),
+            Some(b't') => self.literal(b"true"),
+            Some(b'f') => self.literal(b"false"),
+            Some(b'n') => self.literal(b"null"),
+            Some(b'-' | b'0'..=b'9') => self.number(),
+            _ => Err(Fault::JsonSyntax),
+        }
+    }
+
+    fn object(&mut self, depth: usize) -> Result<(), Fault> {
+        if depth > MAX_DEPTH {
+            return Err(Fault::TooDeep);
+        }
+        self.expect(b'{')?;
+        let first_name = self.open_names;
+
+        self.skip_whitespace();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(());
+        }
+
+        loop {
+            self.skip_whitespace();
+            let name = self.string()?;
+            self.add_name(first_name, name)?;
+
+            self.skip_whitespace();
+            self.expect(b':')?;
+            self.value(depth)?;
+
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b'}') => break,
+                _ => return Err(Fault::JsonSyntax),
+            }
+        }
+        self.pos += 1;
+
+        // The object is closed, so its names leave the stack.
+        self.open_names = first_name;
+        Ok(())
+    }
+
+    /// Records a member name, rejecting it if the same object already has it.
+    fn add_name(&mut self, first_name: usize, name: Span) -> Result<(), Fault> {
+        let new = self.span_str(name);
+        let earlier = self.names.get(first_name..self.open_names).unwrap_or(&[]);
+        if earlier
+            .iter()
+            .any(|span| self.span_str(*span).eq_json(&new))
+        {
+            return Err(Fault::DuplicateMember);
+        }
+
+        let slot = self
+            .names
+            .get_mut(self.open_names)
+            .ok_or(Fault::TooManyMembers)?;
+        *slot = name;
+        self.open_names += 1;
+        Ok(())
+    }
+
+    fn span_str(&self, span: Span) -> JsonStr<'_> {
+        let bytes = self
+            .bytes
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or(b"");
+        // The whole text was checked as UTF-8 and spans end at ASCII quotes.
+        JsonStr::from_source(core::str::from_utf8(bytes).unwrap_or(""))
+    }
+
+    fn array(&mut self, depth: usize) -> Result<(), Fault> {
+        if depth > MAX_DEPTH {
+            return Err(Fault::TooDeep);
+        }
+        self.expect(b'[')?;
+
+        self.skip_whitespace();
+        if self.peek() == Some(b']') {
+            self.pos += 1;
+            return Ok(());
+        }
+
+        loop {
+            self.value(depth)?;
+            self.skip_whitespace();
+            match self.peek() {
+                Some(b',') => self.pos += 1,
+                Some(b']') => break,
+                _ => return Err(Fault::JsonSyntax),
+            }
+        }
+        self.pos += 1;
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Result<(), Fault> {
+        if !self.bytes[self.pos..].starts_with(word) {
+            return Err(Fault::JsonSyntax);
+        }
+        self.pos += word.len();
+        Ok(())
+    }
+
+    /// Checks a string and returns the span of its content.
+    fn string(&mut self) -> Result<Span, Fault> {
+        self.expect(b'"')?;
+        let start = self.pos;
+        loop {
+            let byte = self.peek().ok_or(Fault::JsonSyntax)?;
+            self.pos += 1;
+            match byte {
+                b'"' => break,
+                b'\\' => self.escape()?,
+                0x00..=0x1F => return Err(Fault::JsonSyntax),
+                _ => {}
+            }
+        }
+
+        let to_u32 = |n: usize| u32::try_from(n).map_err(|_| Fault::TooManyMembers);
+        Ok(Span {
+            start: to_u32(start)?,
+            end: to_u32(self.pos - 1)?,
+        })
+    }
+
+    /// Checks the escape after a backslash, including surrogate pairing.
+    fn escape(&mut self) -> Result<(), Fault> {
+        let code = self.peek().ok_or(Fault::JsonSyntax)?;
+        self.pos += 1;
+        match code {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Ok(()),
+            b'u' => {
+                let unit = self.hex4()?;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        if !self.bytes[self.pos..].starts_with(b"\\u") {
+                            return Err(Fault::LoneSurrogate);
+                        }
+                        self.pos += 2;
+                        match self.hex4()? {
+                            0xDC00..=0xDFFF => Ok(()),
+                            _ => Err(Fault::LoneSurrogate),
+                        }
+                    }
+                    0xDC00..=0xDFFF => Err(Fault::LoneSurrogate),
+                    _ => Ok(()),
+                }
+            }
+            _ => Err(Fault::JsonSyntax),
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, Fault> {
+        let digits = self
+            .bytes
+            .get(self.pos..self.pos + 4)
+            .ok_or(Fault::JsonSyntax)?;
+        let mut value = 0;
+        for digit in digits {
+            let nibble = (*digit as char).to_digit(16).ok_or(Fault::JsonSyntax)?;
+            value = value * 16 + nibble;
+        }
+        self.pos += 4;
+        Ok(value)
+    }
+
+    /// Checks `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+    fn number(&mut self) -> Result<(), Fault> {
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(Fault::JsonSyntax),
+        }
+
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            self.require_digits()?;
+        }
+
+        if let Some(b'e' | b'E') = self.peek() {
+            self.pos += 1;
+            if let Some(b'+' | b'-') = self.peek() {
+                self.pos += 1;
+            }
+            self.require_digits()?;
+        }
+        Ok(())
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.pos += 1;
+        }
+    }
+
+    fn require_digits(&mut self) -> Result<(), Fault> {
+        let start = self.pos;
+        self.digits();
+        if self.pos == start {
+            return Err(Fault::JsonSyntax);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::format;
+    use alloc::string::String;
+
+    use super::*;
+
+    fn fault(text: &str) -> Fault {
+        parse_object(text.as_bytes()).expect_err(text)
+    }
+
+    #[test]
+    fn accepts_objects_with_all_value_kinds() {
+        let text = r#" {"a":1,"b":[true,false,null,-0.5e+3,"x"],"c":{"d":{}},"e":[]} "#;
+        let object = parse_object(text.as_bytes()).unwrap();
+        let names: String = object.members().map(|(n, _)| format!("{n}")).collect();
+        assert_eq!(names, "abce");
+
+        let b = object.get("b").unwrap();
+        let Value::Array(items) = b else {
+            panic!("{b:?}")
+        };
+        let kinds: alloc::vec::Vec<_> = items.iter().map(|v| v.type_name()).collect();
+        assert_eq!(kinds, ["boolean", "boolean", "null", "number", "string"]);
+    }
+
+    #[test]
+    fn rejects_syntax_errors() {
+        for text in [
+            "{",
+            "{\"a\"}",
+            "{\"a\":}",
+            "{\"a\":1,}",
+            "{,}",
+            "{\"a\":01}",
+            "{\"a\":1.}",
+            "{\"a\":.5}",
+            "{\"a\":1e}",
+            "{\"a\":+1}",
+            "{\"a\":NaN}",
+            "{\"a\":tru}",
+            "{\"a\":\"\u{1}\"}",
+            "{\"a\":\"\\x\"}",
+            "{\"a\":\"\\u12g4\"}",
+            "{a:1}",
+            "{\"a\":1}/**/",
+            "{\"a\":1} {}",
+            "{\"a\":[1,]}",
+            "{\"a\":'x'}",
+        ] {
+            assert_eq!(fault(text), Fault::JsonSyntax, "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_non_objects_and_bom() {
+        assert_eq!(fault("[1]"), Fault::NotAnObject);
+        assert_eq!(fault("\"{}\""), Fault::NotAnObject);
+        assert_eq!(fault(""), Fault::NotAnObject);
+        assert_eq!(fault("\u{feff}{}"), Fault::ByteOrderMark);
+        assert_eq!(parse_object(b"{\"a\":\"\xC0\xAF\"}"), Err(Fault::Utf8));
+    }
+
+    #[test]
+    fn rejects_duplicates_after_unescaping_and_nested() {
+        assert_eq!(fault(r#"{"a":1,"a":2}"#), Fault::DuplicateMember);
+        assert_eq!(fault(r#"{"exp":1,"\u0065xp":2}"#), Fault::DuplicateMember);
+        assert_eq!(fault(r#"{"x":{"k":1,"k":1}}"#), Fault::DuplicateMember);
+        assert_eq!(fault(r#"{"x":[{"k":1,"k":1}]}"#), Fault::DuplicateMember);
+        // Equal names in sibling objects are not duplicates.
+        assert!(parse_object(br#"{"x":{"k":1},"y":{"k":1},"k":0}"#).is_ok());
+    }
+
+    #[test]
+    fn rejects_lone_surrogates() {
+        assert_eq!(fault(r#"{"a":"\ud800"}"#), Fault::LoneSurrogate);
+        assert_eq!(fault(r#"{"a":"\udc00"}"#), Fault::LoneSurrogate);
+        assert_eq!(fault(r#"{"a":"\ud800\u0041"}"#), Fault::LoneSurrogate);
+        let object = parse_object(br#"{"a":"\ud83d\ude00"}"#).unwrap();
+        let value = object.get("a").unwrap().as_str().unwrap();
+        assert!(value.eq_str("\u{1F600}"));
+    }
+
+    #[test]
+    fn bounds_depth_and_members() {
+        let deep_ok = format!(
+            "{}{}",
+            "{\"a\":".repeat(MAX_DEPTH - 1) + "1",
+            "}".repeat(MAX_DEPTH - 1)
+        );
+        assert!(parse_object(deep_ok.as_bytes()).is_ok());
+        let too_deep = format!(
+            "{{\"a\":{}1{}}}",
+            "[".repeat(MAX_DEPTH),
+            "]".repeat(MAX_DEPTH)
+        );
+        assert_eq!(fault(&too_deep), Fault::TooDeep);
+
+        let members = |n: usize| {
+            let body: alloc::vec::Vec<String> = (0..n).map(|i| format!("\"m{i}\":0")).collect();
+            format!("{{{}}}", body.join(","))
+        };
+        assert!(parse_object(members(MAX_OPEN_MEMBERS).as_bytes()).is_ok());
+        assert_eq!(fault(&members(MAX_OPEN_MEMBERS + 1)), Fault::TooManyMembers);
+    }
+
+    #[test]
+    fn strings_unescape_on_demand() {
+        let object = parse_object(br#"{"s":"a\"b\\c\/d\n\u00e9","p":"plain"}"#).unwrap();
+        let s = object.get("s").unwrap().as_str().unwrap();
+        assert_eq!(s.as_plain(), None);
+        assert_eq!(format!("{s}"), "a\"b\\c/d\n\u{e9}");
+        assert!(s.eq_str("a\"b\\c/d\n\u{e9}"));
+        assert!(!s.eq_str("a\"b\\c/d\n\u{e9}x"));
+
+        let p = object.get("p").unwrap().as_str().unwrap();
+        assert_eq!(p.as_plain(), Some("plain"));
+        assert!(object.get("\u{73}").is_some());
+        assert!(object.get("missing").is_none());
+    }
+
+    #[test]
+    fn escaped_member_names_found() {
+        let object = parse_object(br#"{"\u0069ss":"x"}"#).unwrap();
+        assert!(object.get("iss").is_some());
+    }
+}

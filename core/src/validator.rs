@@ -1,0 +1,121 @@
+//! The access-token layer: a JWS verified by the JWS layer, then the policy.
+
+use crate::bearer::{self, Scheme};
+use crate::claims::Claims;
+use crate::error::{Error, Fault, Part};
+use crate::jwk::JwkSet;
+use crate::jws::{Header, JwsVerifier, TokenBuffer};
+use crate::policy::Policy;
+
+/// A policy and a key set, ready to validate access tokens.
+///
+/// Building one does all the allocation; [`validate`](Validator::validate) then
+/// allocates nothing for HMAC, ECDSA and EdDSA tokens (ring's RSA verification
+/// allocates internally). A validator is immutable and can be shared between threads.
+#[derive(Debug)]
+pub struct Validator {
+    policy: Policy,
+    keys: JwkSet,
+    jws: JwsVerifier,
+}
+
+/// An access token whose signature, header and claims passed every check.
+#[derive(Clone, Copy, Debug)]
+pub struct AccessToken<'a> {
+    header: Header<'a>,
+    claims: Claims<'a>,
+}
+
+impl<'a> AccessToken<'a> {
+    /// Returns the verified header.
+    pub const fn header(&self) -> &Header<'a> {
+        &self.header
+    }
+
+    /// Returns the verified claims.
+    pub const fn claims(&self) -> &Claims<'a> {
+        &self.claims
+    }
+}
+
+impl Validator {
+    /// Returns a validator applying `policy` with the keys of `keys`.
+    pub fn new(policy: Policy, keys: JwkSet) -> Self {
+        let jws =
+            JwsVerifier::new(policy.algorithms()).with_max_token_bytes(policy.max_token_bytes());
+        Self { policy, keys, jws }
+    }
+
+    /// Returns the policy.
+    pub const fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Returns the key set.
+    pub const fn keys(&self) -> &JwkSet {
+        &self.keys
+    }
+
+    /// Validates a compact JWS access token at `now` (Unix seconds).
+    ///
+    /// Checks, in order: size, structure and base64url, header JSON, `crit`, `alg`
+    /// against the policy, `typ`, key selection and `alg` against the key, the
+    /// signature, then the claims as [`Policy::check_claims`] lists them. A token
+    /// bound to a key by a `cnf` claim is rejected, because a bearer token check
+    /// cannot prove possession of that key.
+    ///
+    /// # Errors
+    ///
+    /// The [`Error`] of the first check that failed.
+    pub fn validate<'a, T, const N: usize>(
+        &'a self,
+        token: &'a T,
+        now: i64,
+        buffer: &'a mut TokenBuffer<N>,
+    ) -> Result<AccessToken<'a>, Error>
+    where
+        T: AsRef<[u8]> + ?Sized,
+    {
+        let jws = self.jws.decode(token.as_ref(), buffer)?;
+        self.policy.check_header(jws.header())?;
+        let verified = jws.verify(&self.keys)?;
+
+        let claims = Claims::parse(verified.payload())?;
+        self.policy.check_claims(&claims, now)?;
+        if claims.get("cnf").is_some() {
+            return Err(Error::ProofOfPossessionRequired);
+        }
+
+        Ok(AccessToken {
+            header: *verified.header(),
+            claims,
+        })
+    }
+
+    /// Validates the token of an `Authorization` header value with the `Bearer`
+    /// scheme (RFC 6750 section 2.1).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Malformed`] for an `Authorization` value that does not parse or uses
+    /// the `DPoP` scheme, whose proof this entry point does not check; otherwise as
+    /// [`validate`](Self::validate).
+    pub fn validate_authorization<'a, T, const N: usize>(
+        &'a self,
+        authorization: &'a T,
+        now: i64,
+        buffer: &'a mut TokenBuffer<N>,
+    ) -> Result<AccessToken<'a>, Error>
+    where
+        T: AsRef<[u8]> + ?Sized,
+    {
+        let credentials = bearer::parse_authorization(authorization.as_ref())?;
+        if credentials.scheme() != Scheme::Bearer {
+            return Err(Error::malformed(
+                Part::AuthorizationHeader,
+                Fault::DpopNeedsProof,
+            ));
+        }
+        self.validate(credentials.token(), now, buffer)
+    }
+}
