@@ -178,6 +178,12 @@ impl AlgSet {
         self.0 & alg.bit() != 0
     }
 
+    /// Returns the algorithms in this set that are not in `other`.
+    #[must_use]
+    pub const fn difference(self, other: Self) -> Self {
+        Self(self.0 & !other.0)
+    }
+
     /// Returns whether the set is empty.
     pub const fn is_empty(self) -> bool {
         self.0 == 0

@@ -424,6 +424,10 @@ impl<'a> Cursor<'a> {
                     .iter()
                     .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
                     .count();
+                // Checked text always has a value here; stop rather than loop if not.
+                if len == 0 {
+                    return None;
+                }
                 self.pos += len;
                 Value::Number(Number {
                     text: self.text.get(start..start + len)?,

@@ -7,17 +7,19 @@ use ring::{hmac, signature};
 use crate::alg::{AlgSet, Algorithm};
 use crate::error::Error;
 
+/// An HMAC secret prepared for each of HS256, HS384 and HS512 that it may serve.
+pub(crate) struct HmacKeys {
+    keys: [Option<hmac::Key>; 3],
+    pub(crate) secret: Box<[u8]>,
+}
+
 /// A public key or HMAC secret prepared for verification.
 ///
 /// The key material was checked when the JWK was read; this type only holds it in
 /// the form ring wants. RSA keys stay as their big-endian components, because ring
 /// 0.17 cannot keep a parsed RSA public key and re-reads them on every verification.
 pub(crate) enum VerifyingKey {
-    /// HMAC keys, one for each of HS256, HS384 and HS512 that the secret may serve.
-    Hmac {
-        keys: [Option<hmac::Key>; 3],
-        secret: Box<[u8]>,
-    },
+    Hmac(Box<HmacKeys>),
     Rsa {
         n: Box<[u8]>,
         e: Box<[u8]>,
@@ -36,14 +38,14 @@ impl VerifyingKey {
                 .contains(alg)
                 .then(|| hmac::Key::new(ring_alg, secret))
         };
-        Self::Hmac {
+        Self::Hmac(Box::new(HmacKeys {
             keys: [
                 key(Algorithm::HS256, hmac::HMAC_SHA256),
                 key(Algorithm::HS384, hmac::HMAC_SHA384),
                 key(Algorithm::HS512, hmac::HMAC_SHA512),
             ],
             secret: secret.into(),
-        }
+        }))
     }
 
     /// Verifies `signature` over `message` with this key under `alg`.
@@ -56,9 +58,9 @@ impl VerifyingKey {
     /// [`Error::BadSignature`] for any failure, with no sub-reason.
     pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], sig: &[u8]) -> Result<(), Error> {
         let verified = match (self, alg) {
-            (Self::Hmac { keys, .. }, Algorithm::HS256) => verify_hmac(&keys[0], message, sig),
-            (Self::Hmac { keys, .. }, Algorithm::HS384) => verify_hmac(&keys[1], message, sig),
-            (Self::Hmac { keys, .. }, Algorithm::HS512) => verify_hmac(&keys[2], message, sig),
+            (Self::Hmac(hmac), Algorithm::HS256) => verify_hmac(&hmac.keys[0], message, sig),
+            (Self::Hmac(hmac), Algorithm::HS384) => verify_hmac(&hmac.keys[1], message, sig),
+            (Self::Hmac(hmac), Algorithm::HS512) => verify_hmac(&hmac.keys[2], message, sig),
             (Self::Rsa { n, e }, _) => match rsa_parameters(alg) {
                 Some(params) => signature::RsaPublicKeyComponents { n, e }
                     .verify(params, message, sig)

@@ -143,10 +143,15 @@ fn add_plain(a: &Big, b: &Big) -> Big {
     let mut carry = 0u128;
     for i in 0..LIMBS {
         let sum = u128::from(a[i]) + u128::from(b[i]) + carry;
-        out[i] = sum as u64;
-        carry = sum >> 64;
+        (out[i], carry) = split(sum);
     }
     out
+}
+
+/// Splits a double-width value into its low limb and the carry above it.
+#[allow(clippy::cast_possible_truncation)]
+const fn split(value: u128) -> (u64, u128) {
+    (value as u64, value >> 64)
 }
 
 /// Returns `a * b mod p` for `a, b < p`, by shift-and-subtract over the product's bits.
@@ -156,10 +161,9 @@ fn mul_mod(a: &Big, b: &Big, p: &Big) -> Big {
         let mut carry = 0u128;
         for j in 0..LIMBS {
             let cell = u128::from(product[i + j]) + u128::from(a[i]) * u128::from(b[j]) + carry;
-            product[i + j] = cell as u64;
-            carry = cell >> 64;
+            (product[i + j], carry) = split(cell);
         }
-        product[i + LIMBS] = carry as u64;
+        product[i + LIMBS] = split(carry).0;
     }
 
     let mut remainder = [0u64; LIMBS];

@@ -36,6 +36,8 @@ const PRIVATE_MEMBERS: [&str; 7] = ["d", "p", "q", "dp", "dq", "qi", "oth"];
 pub struct Jwk {
     kid: Option<Box<str>>,
     algorithms: AlgSet,
+    /// HMAC algorithms of an alg-less secret that is too short for them.
+    too_short_for: AlgSet,
     key: VerifyingKey,
 }
 
@@ -82,6 +84,7 @@ impl Jwk {
         Ok(Self {
             kid: kid.map(Into::into),
             algorithms,
+            too_short_for: AlgSet::EMPTY,
             key: VerifyingKey::hmac(secret, algorithms),
         })
     }
@@ -98,7 +101,7 @@ impl Jwk {
 
     /// Returns whether this is an HMAC secret rather than a public key.
     pub const fn is_secret(&self) -> bool {
-        matches!(self.key, VerifyingKey::Hmac { .. })
+        matches!(self.key, VerifyingKey::Hmac(_))
     }
 
     /// Computes the RFC 7638 thumbprint: SHA-256 over the required members in
@@ -130,8 +133,8 @@ impl Jwk {
                 out.text("kty", "OKP");
                 out.encoded("x", x);
             }
-            VerifyingKey::Hmac { secret, .. } => {
-                out.encoded("k", secret);
+            VerifyingKey::Hmac(hmac) => {
+                out.encoded("k", &hmac.secret);
                 out.text("kty", "oct");
             }
         }
@@ -141,6 +144,27 @@ impl Jwk {
     /// Returns whether this key may verify `alg`.
     pub(crate) const fn allows(&self, alg: Algorithm) -> bool {
         self.algorithms.contains(alg)
+    }
+
+    /// Returns whether this is an alg-less HMAC secret too short for `alg`'s hash.
+    pub(crate) const fn is_too_short_for(&self, alg: Algorithm) -> bool {
+        self.too_short_for.contains(alg)
+    }
+
+    /// Returns why this key may not verify `alg`: a secret too short for its hash,
+    /// or an algorithm outside the key's binding.
+    pub(crate) fn mismatch(&self, alg: Algorithm) -> Error {
+        match &self.key {
+            VerifyingKey::Hmac(hmac) if self.is_too_short_for(alg) => Error::WeakKey {
+                weakness: Weakness::ShortSecret {
+                    len: hmac.secret.len(),
+                    min: alg.min_secret_len(),
+                },
+            },
+            _ => Error::KeyMismatch {
+                reason: MismatchReason::Algorithm,
+            },
+        }
     }
 
     pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], sig: &[u8]) -> Result<(), Error> {
@@ -158,11 +182,12 @@ impl Jwk {
             error,
         };
 
-        let algorithms = members.algorithms().map_err(rejected)?;
-        let key = members.verifying_key(algorithms).map_err(rejected)?;
+        let bound = members.algorithms().map_err(rejected)?;
+        let (key, algorithms) = members.verifying_key(bound).map_err(rejected)?;
         Ok(Self {
             kid,
             algorithms,
+            too_short_for: bound.difference(algorithms),
             key,
         })
     }
@@ -297,33 +322,38 @@ impl<'a> Members<'a> {
         }
     }
 
-    fn verifying_key(&self, algorithms: AlgSet) -> Result<VerifyingKey, Error> {
-        match self.family() {
-            Some(Family::Rsa) => self.rsa_key(),
+    /// Builds the key, returning it with the algorithms it may verify: `algorithms`,
+    /// narrowed for an HMAC secret to the hashes it is long enough for.
+    fn verifying_key(&self, algorithms: AlgSet) -> Result<(VerifyingKey, AlgSet), Error> {
+        let key = match self.family() {
+            Some(Family::Rsa) => self.rsa_key()?,
             Some(Family::P256) => {
                 let mut point = Box::new([0u8; 65]);
                 self.ec_point(Curve::P256, &mut point[..])?;
-                Ok(VerifyingKey::P256(point))
+                VerifyingKey::P256(point)
             }
             Some(Family::P384) => {
                 let mut point = Box::new([0u8; 97]);
                 self.ec_point(Curve::P384, &mut point[..])?;
-                Ok(VerifyingKey::P384(point))
+                VerifyingKey::P384(point)
             }
             Some(Family::Ed25519) => {
                 let x = self.bytes("x")?;
                 let x: [u8; 32] = x.as_slice().try_into().map_err(|_| bad_key_member("x"))?;
-                Ok(VerifyingKey::Ed25519(x))
+                VerifyingKey::Ed25519(x)
             }
             Some(Family::Hmac) => {
                 let secret = self.bytes("k")?;
-                let algorithms = check_secret_len(&secret, algorithms)?;
-                Ok(VerifyingKey::hmac(&secret, algorithms))
+                let long_enough = check_secret_len(&secret, algorithms)?;
+                return Ok((VerifyingKey::hmac(&secret, long_enough), long_enough));
             }
-            None => Err(Error::KeyMismatch {
-                reason: MismatchReason::UnsupportedKey,
-            }),
-        }
+            None => {
+                return Err(Error::KeyMismatch {
+                    reason: MismatchReason::UnsupportedKey,
+                })
+            }
+        };
+        Ok((key, algorithms))
     }
 
     fn rsa_key(&self) -> Result<VerifyingKey, Error> {

@@ -187,9 +187,7 @@ impl JwkSet {
 
         match self.find(kid) {
             Some(key) if key.allows(alg) => Ok(Candidates::One(Some(key))),
-            Some(_) => Err(Error::KeyMismatch {
-                reason: MismatchReason::Algorithm,
-            }),
+            Some(key) => Err(key.mismatch(alg)),
             None => match self.find_rejected(kid) {
                 Some(rejected) => Err(rejected.inner.error.clone()),
                 None => Err(Error::UnknownKid),
@@ -206,7 +204,11 @@ impl JwkSet {
             });
         }
 
-        // Explain with a skipped key that would have fit, if it was weak or broken.
+        // Explain with a secret too short for this hash, or with a skipped key that
+        // would have fit, if it was weak or broken.
+        if let Some(key) = self.keys.iter().find(|key| key.is_too_short_for(alg)) {
+            return Err(key.mismatch(alg));
+        }
         let fitting = self.rejected.iter().find(|rejected| {
             rejected.inner.algorithms.contains(alg) && rejected.inner.counts_as_signing_key
         });
