@@ -13,7 +13,7 @@ pub const MAX_CLAIM_NAME_BYTES: usize = 64;
 /// A claim name as carried by an error, such as `exp` or a configured required claim.
 pub type ClaimName = heapless::String<MAX_CLAIM_NAME_BYTES>;
 
-/// Why a token, key, key set or configuration was rejected.
+/// The reason a token, key, key set or configuration was rejected.
 ///
 /// Each variant has a stable numeric [`code`](Error::code) and snake_case
 /// [`name`](Error::name); bindings expose the same values. Structural faults
@@ -23,9 +23,9 @@ pub type ClaimName = heapless::String<MAX_CLAIM_NAME_BYTES>;
 pub enum Error {
     /// The input is not well-formed: bad structure, base64url, JSON or member type.
     Malformed {
-        /// Which part of the input is malformed.
+        /// The malformed part of the input.
         part: Part,
-        /// What is wrong with it.
+        /// The fault found in it.
         fault: Fault,
     },
     /// The input is longer than the configured maximum, so it was not decoded.
@@ -37,7 +37,7 @@ pub enum Error {
     },
     /// The header `alg` is not an algorithm this validator accepts.
     UnsupportedAlg {
-        /// Why the algorithm was not accepted.
+        /// The reason the algorithm was not accepted.
         reason: AlgRejection,
     },
     /// The header `crit` names an extension this library does not implement.
@@ -46,7 +46,7 @@ pub enum Error {
     UnknownKid,
     /// A key was found but may not verify this token's algorithm.
     KeyMismatch {
-        /// Why the key does not fit.
+        /// The reason the key does not fit.
         reason: MismatchReason,
     },
     /// The key is too weak to be trusted.
@@ -63,7 +63,7 @@ pub enum Error {
     BadSignature,
     /// The token is expired: `now >= exp + leeway`, or it is older than the maximum age.
     Expired {
-        /// Which rule expired the token.
+        /// The rule that expired the token.
         rule: ExpiryRule,
         /// The instant it stopped being valid, in Unix seconds (rounded down).
         at: i64,
@@ -109,7 +109,7 @@ pub enum Error {
     InvalidConfig {
         /// The option that is invalid, as named in the builder.
         field: &'static str,
-        /// What is wrong with it.
+        /// The problem with its value.
         reason: &'static str,
     },
 }
@@ -134,14 +134,12 @@ pub enum Part {
     Key,
 }
 
-/// What is wrong with a malformed input.
+/// The fault found in a malformed input.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Fault {
     /// Not exactly three `.`-separated segments.
     SegmentCount,
-    /// A segment is empty where content is required.
-    EmptySegment,
     /// Invalid base64url: padding, whitespace, a foreign character or non-zero trailing bits.
     Base64,
     /// The bytes are not UTF-8.
@@ -184,7 +182,7 @@ pub enum Fault {
     TooManyKeys,
 }
 
-/// Why a header `alg` was not accepted.
+/// The reason a header `alg` was not accepted.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AlgRejection {
@@ -198,7 +196,7 @@ pub enum AlgRejection {
     NotAllowed(Algorithm),
 }
 
-/// Why a key found for a token may not verify it.
+/// The reason a key found for a token may not verify it.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum MismatchReason {
@@ -260,7 +258,7 @@ pub enum KeyFault {
     BadModulus,
 }
 
-/// Which time rule expired a token.
+/// The time rule that expired a token.
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExpiryRule {
@@ -477,7 +475,6 @@ impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::SegmentCount => f.write_str("expected exactly three dot-separated segments"),
-            Self::EmptySegment => f.write_str("empty segment"),
             Self::Base64 => f.write_str("invalid base64url (padding, whitespace or bad character)"),
             Self::Utf8 => f.write_str("invalid UTF-8"),
             Self::ByteOrderMark => f.write_str("JSON starts with a byte order mark"),

@@ -22,7 +22,7 @@ pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
 /// [`DEFAULT_MAX_TOKEN_BYTES`], since base64url decodes 4 characters to 3 bytes.
 pub const DEFAULT_BUFFER_BYTES: usize = DEFAULT_MAX_TOKEN_BYTES / 4 * 3;
 
-/// Caller-owned memory that holds a token's decoded header, payload and signature.
+/// Caller-owned memory for a token's decoded header, payload and signature.
 ///
 /// Verified views borrow from it, which keeps validation free of heap allocations.
 /// Reuse one buffer per thread or request; its capacity `N` bounds the decoded size.

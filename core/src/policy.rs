@@ -42,7 +42,7 @@ pub enum Profile {
     Rfc9068,
 }
 
-/// How required scopes are matched.
+/// The rule for matching required scopes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ScopeMatch {
     /// Every required scope must be granted. The default.
@@ -64,8 +64,8 @@ pub enum ScopeClaims {
 /// RFC 9068 section 2.2: the claims an access token must carry.
 const RFC9068_CLAIMS: [&str; 7] = ["iss", "exp", "aud", "sub", "client_id", "iat", "jti"];
 
-/// What a verified access token must satisfy. Built with [`Policy::builder`] and
-/// immutable afterwards.
+/// The conditions a verified access token must satisfy, built with
+/// [`Policy::builder`] and immutable afterwards.
 ///
 /// `exp` is always required, `nbf` and `iat` are checked when present, and `iss`
 /// and `aud` must match one of the configured values exactly.

@@ -15,7 +15,7 @@ pub(crate) struct HmacKeys {
 
 /// A public key or HMAC secret prepared for verification.
 ///
-/// The key material was checked when the JWK was read; this type only holds it in
+/// The key material was checked when the JWK was read; this type only stores it in
 /// the form ring wants. RSA keys stay as their big-endian components, because ring
 /// 0.17 cannot keep a parsed RSA public key and re-reads them on every verification.
 pub(crate) enum VerifyingKey {

@@ -193,7 +193,7 @@ impl Jwk {
     }
 }
 
-/// Why a JWK in a set was not kept, with what the set needs to remember about it.
+/// A JWK that a set did not keep, with the reason and what the set remembers of it.
 pub(crate) struct Rejected {
     pub(crate) kid: Option<Box<str>>,
     /// Algorithms the key would have served, to explain a token that needed it.
