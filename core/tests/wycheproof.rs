@@ -141,7 +141,7 @@ fn json_web_key_vectors() {
     assert_eq!(document["numberOfTests"], 26);
 }
 
-/// The two padding tests really are the valid test 357, so listing them is sound.
+/// Checks that the two padding tests are the valid test 357, so listing them is sound.
 #[test]
 #[ignore = "needs TOKENGUARD_SHARED, the folder of the shared test data"]
 fn padding_divergences_equal_valid_test() {
