@@ -121,11 +121,18 @@ impl<'a> Challenge<'a> {
 
     /// Starts a challenge for a rejected token: the RFC 6750 error code of `error`
     /// and its message as `error_description`.
+    ///
+    /// An error without an RFC 6750 code gets a bare challenge: another
+    /// authentication scheme, or a configuration error, whose message is for the
+    /// server's operators and not for the client.
     pub fn for_error(scheme: Scheme, error: &'a Error) -> Self {
-        Self {
-            error: error.bearer_error(),
-            description: Some(error),
-            ..Self::new(scheme)
+        match error.bearer_error() {
+            None => Self::new(scheme),
+            Some(code) => Self {
+                error: Some(code),
+                description: Some(error),
+                ..Self::new(scheme)
+            },
         }
     }
 

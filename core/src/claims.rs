@@ -89,17 +89,9 @@ impl<'a> Claims<'a> {
             Registered::Nbf => self.nbf = Some(date()?),
             Registered::Iat => self.iat = Some(date()?),
             Registered::Aud => self.aud = Some(audience(value).ok_or_else(invalid)?),
-            Registered::Scp => {
-                let valid = match value {
-                    Value::String(_) => true,
-                    Value::Array(items) => items.iter().all(|item| item.as_str().is_some()),
-                    _ => false,
-                };
-                if !valid {
-                    return Err(invalid());
-                }
-                self.scp = Some(value);
-            }
+            // `scp` is no registered claim: it is kept as sent and read only when a
+            // policy opts in, where a value of another type grants no scope.
+            Registered::Scp => self.scp = Some(value),
         }
         Ok(())
     }
@@ -166,7 +158,7 @@ impl<'a> Claims<'a> {
         ScopeTokens::new(self.scope)
     }
 
-    /// Returns the `scp` claim, a string or an array of strings, when present.
+    /// Returns the `scp` claim as sent, when present; its type is not checked.
     pub const fn scp(&self) -> Option<Value<'a>> {
         self.scp
     }

@@ -28,11 +28,12 @@ pub enum Error {
         /// The fault found in it.
         fault: Fault,
     },
-    /// The input is longer than the configured maximum, so it was not decoded.
+    /// The input is longer than the configured maximum, so it was not decoded, or
+    /// its decoded parts do not fit the caller's [`TokenBuffer`](crate::TokenBuffer).
     TooLarge {
-        /// Length of the input in bytes.
+        /// Length of the input, or of its decoded parts, in bytes.
         len: usize,
-        /// Maximum accepted length in bytes.
+        /// The maximum length, or the buffer's capacity, in bytes.
         max: usize,
     },
     /// The header `alg` is not an algorithm this validator accepts.
@@ -44,6 +45,9 @@ pub enum Error {
     UnsupportedCrit,
     /// No key in the set has the header's `kid`.
     UnknownKid,
+    /// The token has no `kid`, and more keys in the set fit its algorithm than
+    /// [`MAX_CANDIDATES_WITHOUT_KID`](crate::MAX_CANDIDATES_WITHOUT_KID) allows to try.
+    KidRequired,
     /// A key was found but may not verify this token's algorithm.
     KeyMismatch {
         /// The reason the key does not fit.
@@ -65,7 +69,8 @@ pub enum Error {
     Expired {
         /// The rule that expired the token.
         rule: ExpiryRule,
-        /// The instant it stopped being valid, in Unix seconds (rounded down).
+        /// The `exp` claim, or `iat` plus the maximum age, in Unix seconds (rounded
+        /// down); the token stopped being valid at this instant plus the leeway.
         at: i64,
         /// The validation time, in Unix seconds.
         now: i64,
@@ -254,6 +259,9 @@ pub enum KeyFault {
     },
     /// The EC point is not on the curve.
     NotOnCurve,
+    /// The Ed25519 point has small order or a non-canonical encoding, so
+    /// signatures under it could verify for any message.
+    SmallOrderPoint,
     /// The RSA modulus is even, or longer than 8192 bits.
     BadModulus,
 }
@@ -315,6 +323,7 @@ impl Error {
             Self::WeakKey { .. } => 204,
             Self::InvalidKey { .. } => 205,
             Self::BadSignature => 206,
+            Self::KidRequired => 207,
             Self::Expired { .. } => 300,
             Self::NotYetValid { .. } => 301,
             Self::IssuedInFuture { .. } => 302,
@@ -341,6 +350,7 @@ impl Error {
             Self::WeakKey { .. } => "weak_key",
             Self::InvalidKey { .. } => "invalid_key",
             Self::BadSignature => "bad_signature",
+            Self::KidRequired => "kid_required",
             Self::Expired { .. } => "expired",
             Self::NotYetValid { .. } => "not_yet_valid",
             Self::IssuedInFuture { .. } => "issued_in_future",
@@ -359,9 +369,16 @@ impl Error {
     ///
     /// A malformed `Authorization` header is `invalid_request`; a token that fails any
     /// check is `invalid_token`, except a missing scope, which is `insufficient_scope`.
-    /// Returns `None` for [`Error::InvalidConfig`], a server fault rather than a client's.
+    ///
+    /// Returns `None` for a request in another authentication scheme, which RFC 6750
+    /// section 3.1 answers with a bare challenge and no error code, and for
+    /// [`Error::InvalidConfig`], a server fault rather than the client's.
     pub const fn bearer_error(&self) -> Option<BearerError> {
         match self {
+            Self::Malformed {
+                part: Part::AuthorizationHeader,
+                fault: Fault::Scheme,
+            } => None,
             Self::Malformed {
                 part: Part::AuthorizationHeader,
                 ..
@@ -372,12 +389,14 @@ impl Error {
         }
     }
 
-    /// Returns the HTTP status an API should answer with: 400, 401, 403, or 500 for a
+    /// Returns the HTTP status an API should answer with: 400, 401 or 403 as RFC 6750
+    /// section 3.1 gives them, 401 for another authentication scheme, and 500 for a
     /// configuration error.
     pub const fn http_status(&self) -> u16 {
-        match self.bearer_error() {
-            Some(error) => error.http_status(),
-            None => 500,
+        match (self, self.bearer_error()) {
+            (Self::InvalidConfig { .. }, _) => 500,
+            (_, Some(error)) => error.http_status(),
+            (_, None) => 401,
         }
     }
 
@@ -416,7 +435,10 @@ impl fmt::Display for Error {
         match self {
             Self::Malformed { part, fault } => write!(f, "malformed {part}: {fault}"),
             Self::TooLarge { len, max } => {
-                write!(f, "input is {len} bytes, more than the maximum of {max}")
+                write!(
+                    f,
+                    "input is {len} bytes, more than the maximum of {max} bytes"
+                )
             }
             Self::UnsupportedAlg { reason } => reason.fmt(f),
             Self::UnsupportedCrit => f.write_str("header crit names an unsupported extension"),
@@ -425,6 +447,9 @@ impl fmt::Display for Error {
             Self::WeakKey { weakness } => write!(f, "weak key: {weakness}"),
             Self::InvalidKey { fault } => write!(f, "invalid key: {fault}"),
             Self::BadSignature => f.write_str("signature verification failed"),
+            Self::KidRequired => f.write_str(
+                "token has no kid and too many keys fit its algorithm; the issuer must send kid",
+            ),
             Self::Expired { rule, at, now } => match rule {
                 ExpiryRule::Exp => write!(f, "token expired at {at} (now {now})"),
                 ExpiryRule::MaxAge => {
@@ -475,7 +500,9 @@ impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::SegmentCount => f.write_str("expected exactly three dot-separated segments"),
-            Self::Base64 => f.write_str("invalid base64url (padding, whitespace or bad character)"),
+            Self::Base64 => f.write_str(
+                "invalid base64url (padding, whitespace, a bad character or non-zero trailing bits)",
+            ),
             Self::Utf8 => f.write_str("invalid UTF-8"),
             Self::ByteOrderMark => f.write_str("JSON starts with a byte order mark"),
             Self::JsonSyntax => f.write_str("invalid JSON"),
@@ -542,6 +569,9 @@ impl fmt::Display for KeyFault {
             Self::MissingMember { member } => write!(f, "member '{member}' is missing"),
             Self::BadMember { member } => write!(f, "member '{member}' is invalid"),
             Self::NotOnCurve => f.write_str("EC point is not on the curve"),
+            Self::SmallOrderPoint => {
+                f.write_str("Ed25519 point has small order or a non-canonical encoding")
+            }
             Self::BadModulus => f.write_str("RSA modulus is even or longer than 8192 bits"),
         }
     }

@@ -6,6 +6,7 @@
 //! text without copying it. Strings stay escaped in the text: [`JsonStr`] compares and
 //! iterates them unescaped on the fly, so escapes never force an allocation.
 
+use alloc::borrow::Cow;
 use core::fmt;
 
 use crate::error::Fault;
@@ -19,9 +20,8 @@ pub const MAX_DEPTH: usize = 32;
 /// Maximum number of member names open at once, summed over the objects that enclose
 /// the current position.
 ///
-/// Duplicate names are found by comparing each name with the earlier names of its
-/// object, so this bounds both the stack used and the quadratic cost of that check.
-/// Access tokens carry tens of claims.
+/// Each object's names are kept until it closes, to find duplicates, so this bounds
+/// the stack used for them. Access tokens carry tens of claims.
 pub const MAX_OPEN_MEMBERS: usize = 256;
 
 /// Checks that `bytes` is one strict JSON object and returns a view of it.
@@ -98,6 +98,10 @@ pub enum Value<'a> {
 }
 
 /// A JSON string, kept as its escaped source text and unescaped on demand.
+///
+/// Compare it with `==` against a `&str`, borrow it with [`as_plain`](Self::as_plain)
+/// or [`unescaped`](Self::unescaped), or format it: `Display` writes the unescaped
+/// text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct JsonStr<'a> {
     raw: &'a str,
@@ -221,6 +225,14 @@ impl<'a> JsonStr<'a> {
         }
     }
 
+    /// Returns the unescaped string, borrowed when it has no escapes.
+    pub fn unescaped(&self) -> Cow<'a, str> {
+        match self.as_plain() {
+            Some(plain) => Cow::Borrowed(plain),
+            None => Cow::Owned(self.chars().collect()),
+        }
+    }
+
     /// Iterates over the unescaped characters.
     pub fn chars(&self) -> Chars<'a> {
         Chars {
@@ -264,6 +276,19 @@ impl<'a> JsonStr<'a> {
     }
 }
 
+impl PartialEq<str> for JsonStr<'_> {
+    fn eq(&self, other: &str) -> bool {
+        self.eq_str(other)
+    }
+}
+
+impl PartialEq<&str> for JsonStr<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.eq_str(other)
+    }
+}
+
+/// Writes the unescaped string.
 impl fmt::Display for JsonStr<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.as_plain() {
@@ -482,6 +507,15 @@ struct Span {
     end: u32,
 }
 
+/// Returns the source text of a member name as a [`JsonStr`].
+fn span_str(bytes: &[u8], span: Span) -> JsonStr<'_> {
+    let bytes = bytes
+        .get(span.start as usize..span.end as usize)
+        .unwrap_or(b"");
+    // The whole text was checked as UTF-8 and spans end at ASCII quotes.
+    JsonStr::from_source(core::str::from_utf8(bytes).unwrap_or(""))
+}
+
 /// The one-pass strict checker behind [`parse_object`].
 struct Checker<'a> {
     bytes: &'a [u8],
@@ -540,7 +574,7 @@ impl Checker<'_> {
         loop {
             self.skip_whitespace();
             let name = self.string()?;
-            self.add_name(first_name, name)?;
+            self.add_name(name)?;
 
             self.skip_whitespace();
             self.expect(b':')?;
@@ -556,21 +590,13 @@ impl Checker<'_> {
         self.pos += 1;
 
         // The object is closed, so its names leave the stack.
+        self.check_unique_names(first_name)?;
         self.open_names = first_name;
         Ok(())
     }
 
-    /// Records a member name, rejecting it if the same object already has it.
-    fn add_name(&mut self, first_name: usize, name: Span) -> Result<(), Fault> {
-        let new = self.span_str(name);
-        let earlier = self.names.get(first_name..self.open_names).unwrap_or(&[]);
-        if earlier
-            .iter()
-            .any(|span| self.span_str(*span).eq_json(&new))
-        {
-            return Err(Fault::DuplicateMember);
-        }
-
+    /// Records a member name of the innermost open object.
+    fn add_name(&mut self, name: Span) -> Result<(), Fault> {
         let slot = self
             .names
             .get_mut(self.open_names)
@@ -580,13 +606,31 @@ impl Checker<'_> {
         Ok(())
     }
 
-    fn span_str(&self, span: Span) -> JsonStr<'_> {
-        let bytes = self
-            .bytes
-            .get(span.start as usize..span.end as usize)
-            .unwrap_or(b"");
-        // The whole text was checked as UTF-8 and spans end at ASCII quotes.
-        JsonStr::from_source(core::str::from_utf8(bytes).unwrap_or(""))
+    /// Rejects a closed object that has a member name twice.
+    ///
+    /// Sorting the names by their unescaped characters and comparing neighbours
+    /// takes O(n log n) comparisons, where comparing every pair would let a hostile
+    /// header with a few hundred escaped names cost milliseconds.
+    fn check_unique_names(&mut self, first_name: usize) -> Result<(), Fault> {
+        let bytes = self.bytes;
+        let names = self
+            .names
+            .get_mut(first_name..self.open_names)
+            .unwrap_or(&mut []);
+        names.sort_unstable_by(|a, b| {
+            let (a, b) = (span_str(bytes, *a), span_str(bytes, *b));
+            match (a.as_plain(), b.as_plain()) {
+                (Some(a), Some(b)) => a.cmp(b),
+                _ => a.chars().cmp(b.chars()),
+            }
+        });
+        let repeated = names
+            .windows(2)
+            .any(|pair| span_str(bytes, pair[0]).eq_json(&span_str(bytes, pair[1])));
+        if repeated {
+            return Err(Fault::DuplicateMember);
+        }
+        Ok(())
     }
 
     fn array(&mut self, depth: usize) -> Result<(), Fault> {
@@ -729,6 +773,7 @@ impl Checker<'_> {
 
 #[cfg(test)]
 mod tests {
+    use alloc::borrow::Cow;
     use alloc::format;
     use alloc::string::String;
 
@@ -846,6 +891,19 @@ mod tests {
         assert_eq!(p.as_plain(), Some("plain"));
         assert!(object.get("\u{73}").is_some());
         assert!(object.get("missing").is_none());
+    }
+
+    #[test]
+    fn json_str_conveniences() {
+        let object = parse_object(br#"{"e":"a\u0062","p":"ab"}"#).unwrap();
+        for name in ["e", "p"] {
+            let value = object.get(name).unwrap().as_str().unwrap();
+            assert!(value == "ab", "{name}");
+            assert!(value != "abc", "{name}");
+            assert_eq!(value.unescaped(), "ab", "{name}");
+        }
+        let plain = object.get("p").unwrap().as_str().unwrap();
+        assert!(matches!(plain.unescaped(), Cow::Borrowed("ab")));
     }
 
     #[test]

@@ -18,6 +18,14 @@ use crate::jwk::{Jwk, JwkSet};
 /// while keeping hostile input from costing more than a few microseconds to reject.
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 16 * 1024;
 
+/// Maximum decoded length of a JOSE header in bytes.
+///
+/// The header is parsed before the signature is checked, so anyone can send one.
+/// Access-token headers are well under 1 KiB; this bound keeps a hostile header
+/// (hundreds of escaped member names, say) from costing more than a fraction of a
+/// millisecond, and still fits an embedded `jwk`, which this library ignores.
+pub const MAX_HEADER_BYTES: usize = 4096;
+
 /// Capacity of a default [`TokenBuffer`]: the decoded size of a token of
 /// [`DEFAULT_MAX_TOKEN_BYTES`], since base64url decodes 4 characters to 3 bytes.
 pub const DEFAULT_BUFFER_BYTES: usize = DEFAULT_MAX_TOKEN_BYTES / 4 * 3;
@@ -97,18 +105,22 @@ impl<'a> Header<'a> {
         let malformed = |fault| Error::malformed(Part::Header, fault);
         let object = json::parse_object(bytes).map_err(malformed)?;
 
-        let alg = match object.get("alg") {
-            Some(Value::String(alg)) => alg,
-            Some(_) => return Err(malformed(Fault::WrongType { member: "alg" })),
-            None => return Err(malformed(Fault::MissingMember { member: "alg" })),
-        };
-        let kid = optional_string(object, "kid")?;
-        let typ = optional_string(object, "typ")?;
-        optional_string(object, "cty")?;
+        // One pass over the members: a value such as a long `crit` is skipped once.
+        let mut members = HeaderMembers::default();
+        for (name, value) in object.members() {
+            members.read(name, value)?;
+        }
 
-        check_crit(object)?;
-        if object.get("b64").is_some() {
+        let alg = members
+            .alg
+            .ok_or(malformed(Fault::MissingMember { member: "alg" }))?;
+        // RFC 7797 `b64` changes what the signature covers; it is never accepted, even
+        // when `crit` lists it.
+        if members.b64 {
             return Err(malformed(Fault::B64));
+        }
+        if let Some(crit) = members.crit {
+            check_crit(object, crit)?;
         }
 
         let alg = Algorithm::from_json(alg)?;
@@ -120,50 +132,81 @@ impl<'a> Header<'a> {
         Ok(Self {
             object,
             alg,
-            kid,
-            typ,
+            kid: members.kid,
+            typ: members.typ,
         })
     }
 }
 
-/// Reads an optional string member of the header.
-fn optional_string<'a>(
-    object: Object<'a>,
-    member: &'static str,
-) -> Result<Option<JsonStr<'a>>, Error> {
-    match object.get(member) {
-        None => Ok(None),
-        Some(Value::String(value)) => Ok(Some(value)),
-        Some(_) => Err(Error::malformed(Part::Header, Fault::WrongType { member })),
+/// The header members the JWS layer reads, with their types checked.
+#[derive(Default)]
+struct HeaderMembers<'a> {
+    alg: Option<JsonStr<'a>>,
+    kid: Option<JsonStr<'a>>,
+    typ: Option<JsonStr<'a>>,
+    crit: Option<Value<'a>>,
+    b64: bool,
+}
+
+impl<'a> HeaderMembers<'a> {
+    fn read(&mut self, name: JsonStr<'a>, value: Value<'a>) -> Result<(), Error> {
+        let string = |member: &'static str| match value {
+            Value::String(value) => Ok(Some(value)),
+            _ => Err(Error::malformed(Part::Header, Fault::WrongType { member })),
+        };
+        if name.eq_str("alg") {
+            self.alg = string("alg")?;
+        } else if name.eq_str("kid") {
+            self.kid = string("kid")?;
+        } else if name.eq_str("typ") {
+            self.typ = string("typ")?;
+        } else if name.eq_str("cty") {
+            string("cty")?;
+        } else if name.eq_str("crit") {
+            self.crit = Some(value);
+        } else if name.eq_str("b64") {
+            self.b64 = true;
+        }
+        Ok(())
     }
 }
+
+/// Maximum number of names in `crit`; registered extensions number a handful.
+const MAX_CRIT_NAMES: usize = 16;
 
 /// Checks `crit` (RFC 7515 section 4.1.11).
 ///
 /// A well-formed `crit` is a non-empty array of names of members present in the
 /// header. This library implements no extension, so any well-formed `crit` is
-/// [`Error::UnsupportedCrit`], and any other is malformed.
-fn check_crit(header: Object<'_>) -> Result<(), Error> {
+/// [`Error::UnsupportedCrit`]. Any other, or one of more than [`MAX_CRIT_NAMES`]
+/// names, is malformed.
+fn check_crit(header: Object<'_>, crit: Value<'_>) -> Result<(), Error> {
     let malformed = Error::malformed(Part::Header, Fault::Crit);
-    let Some(crit) = header.get("crit") else {
-        return Ok(());
-    };
     let Value::Array(names) = crit else {
         return Err(malformed);
     };
 
     let mut count = 0;
     for name in names.iter() {
-        let Value::String(name) = name else {
-            return Err(malformed);
-        };
-        let present = header.members().any(|(member, _)| member.eq_json(&name));
-        if !present {
+        if count == MAX_CRIT_NAMES || name.as_str().is_none() {
             return Err(malformed);
         }
         count += 1;
     }
     if count == 0 {
+        return Err(malformed);
+    }
+
+    // One pass over the header, marking each crit name found; the crit list is short.
+    let mut found = 0u32;
+    for (member, _) in header.members() {
+        for (index, name) in names.iter().enumerate() {
+            if name.as_str().is_some_and(|name| name.eq_json(&member)) {
+                found |= 1 << index;
+            }
+        }
+    }
+    if found != (1 << count) - 1 {
         return Err(malformed);
     }
     Err(Error::UnsupportedCrit)
@@ -205,14 +248,15 @@ impl JwsVerifier {
     ///
     /// # Errors
     ///
-    /// [`Error::TooLarge`] for a token over the limit or too large for `buffer`;
+    /// [`Error::TooLarge`] for a token over the limit, a header over
+    /// [`MAX_HEADER_BYTES`], or decoded parts that do not fit `buffer`;
     /// [`Error::Malformed`] for structure, base64url or header faults;
     /// [`Error::UnsupportedCrit`] and [`Error::UnsupportedAlg`] from the header.
-    pub fn decode<'a, const N: usize>(
+    pub fn decode<'t, 'b, const N: usize>(
         &self,
-        token: &'a [u8],
-        buffer: &'a mut TokenBuffer<N>,
-    ) -> Result<UnverifiedJws<'a>, Error> {
+        token: &'t [u8],
+        buffer: &'b mut TokenBuffer<N>,
+    ) -> Result<UnverifiedJws<'t, 'b>, Error> {
         if token.len() > self.max_token_bytes {
             return Err(Error::TooLarge {
                 len: token.len(),
@@ -221,17 +265,27 @@ impl JwsVerifier {
         }
         let segments = Segments::split(token)?;
 
+        let header_len = base64url::decoded_len(segments.header.len())
+            .ok_or(Error::malformed(Part::Header, Fault::Base64))?;
+        if header_len > MAX_HEADER_BYTES {
+            return Err(Error::TooLarge {
+                len: header_len,
+                max: MAX_HEADER_BYTES,
+            });
+        }
+
         // The three decoded parts go one after the other into the buffer.
-        let too_large = Error::TooLarge {
-            len: token.len(),
-            max: N / 3 * 4,
-        };
-        let (header, rest) = decode_segment(segments.header, buffer.as_mut_slice(), Part::Header)
-            .map_err(|e| e.unwrap_or(too_large.clone()))?;
-        let (payload, rest) = decode_segment(segments.payload, rest, Part::Payload)
-            .map_err(|e| e.unwrap_or(too_large.clone()))?;
-        let (signature, _) = decode_segment(segments.signature, rest, Part::Signature)
-            .map_err(|e| e.unwrap_or(too_large))?;
+        let decoded = segments.decoded_len()?;
+        if decoded > N {
+            return Err(Error::TooLarge {
+                len: decoded,
+                max: N,
+            });
+        }
+        let buffer = buffer.as_mut_slice();
+        let (header, rest) = decode_segment(segments.header, buffer, Part::Header)?;
+        let (payload, rest) = decode_segment(segments.payload, rest, Part::Payload)?;
+        let (signature, _) = decode_segment(segments.signature, rest, Part::Signature)?;
 
         let header = Header::parse(header, self.algorithms)?;
         Ok(UnverifiedJws {
@@ -249,7 +303,7 @@ impl JwsVerifier {
     /// Those of [`decode`](Self::decode) and [`UnverifiedJws::verify`].
     pub fn verify<'a, const N: usize>(
         &self,
-        token: &'a [u8],
+        token: &[u8],
         keys: &'a JwkSet,
         buffer: &'a mut TokenBuffer<N>,
     ) -> Result<VerifiedJws<'a>, Error> {
@@ -266,6 +320,16 @@ struct Segments<'a> {
 }
 
 impl<'a> Segments<'a> {
+    /// Returns the total decoded length of the three segments.
+    fn decoded_len(&self) -> Result<usize, Error> {
+        let len = |text: &[u8], part| {
+            base64url::decoded_len(text.len()).ok_or(Error::malformed(part, Fault::Base64))
+        };
+        Ok(len(self.header, Part::Header)?
+            + len(self.payload, Part::Payload)?
+            + len(self.signature, Part::Signature)?)
+    }
+
     fn split(token: &'a [u8]) -> Result<Self, Error> {
         let malformed = Error::malformed(Part::Token, Fault::SegmentCount);
         let mut dots = token
@@ -287,39 +351,37 @@ impl<'a> Segments<'a> {
 }
 
 /// Decodes one segment into the start of `out`, returning it and the unused rest.
-///
-/// The error is `None` when the segment does not fit, so the caller can report the
-/// buffer's limit.
 fn decode_segment<'o>(
     text: &[u8],
     out: &'o mut [u8],
     part: Part,
-) -> Result<(&'o [u8], &'o mut [u8]), Option<Error>> {
-    let malformed = Some(Error::malformed(part, Fault::Base64));
-    let len = base64url::decoded_len(text.len()).ok_or(malformed.clone())?;
+) -> Result<(&'o [u8], &'o mut [u8]), Error> {
+    let malformed = || Error::malformed(part, Fault::Base64);
+    let len = base64url::decoded_len(text.len()).ok_or_else(malformed)?;
     if len > out.len() {
-        return Err(None);
+        return Err(malformed());
     }
 
     let (decoded, rest) = out.split_at_mut(len);
-    base64url::decode_into(text, decoded).ok_or(malformed)?;
+    base64url::decode_into(text, decoded).ok_or_else(malformed)?;
     Ok((decoded, rest))
 }
 
 /// A decoded JWS whose header passed its checks and whose signature is not verified.
 ///
 /// Only the header is readable: the payload stays hidden until
-/// [`verify`](Self::verify) succeeds.
-pub struct UnverifiedJws<'a> {
-    header: Header<'a>,
-    signing_input: &'a [u8],
-    payload: &'a [u8],
-    signature: &'a [u8],
+/// [`verify`](Self::verify) succeeds. It borrows the token (`'t`) for the signing
+/// input and the buffer (`'b`) for the decoded parts.
+pub struct UnverifiedJws<'t, 'b> {
+    header: Header<'b>,
+    signing_input: &'t [u8],
+    payload: &'b [u8],
+    signature: &'b [u8],
 }
 
-impl<'a> UnverifiedJws<'a> {
+impl<'b> UnverifiedJws<'_, 'b> {
     /// Returns the checked, unverified header.
-    pub const fn header(&self) -> &Header<'a> {
+    pub const fn header(&self) -> &Header<'b> {
         &self.header
     }
 
@@ -332,7 +394,7 @@ impl<'a> UnverifiedJws<'a> {
     /// candidate key verifies.
     pub fn verify<'s>(self, keys: &'s JwkSet) -> Result<VerifiedJws<'s>, Error>
     where
-        'a: 's,
+        'b: 's,
     {
         let alg = self.header.alg;
         let mut candidates = keys.select(self.header.kid, alg)?;
@@ -348,7 +410,8 @@ impl<'a> UnverifiedJws<'a> {
     }
 }
 
-/// A JWS whose signature verified.
+/// A JWS whose signature verified, borrowing the buffer and the key set; the token
+/// itself may be dropped.
 pub struct VerifiedJws<'a> {
     header: Header<'a>,
     payload: &'a [u8],

@@ -47,6 +47,8 @@
 )]
 
 extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
 
 mod alg;
 mod base64url;
@@ -68,12 +70,13 @@ pub use error::{
     AlgRejection, BearerError, ClaimName, Error, ExpiryRule, Fault, KeyFault, MismatchReason, Part,
     Weakness, MAX_CLAIM_NAME_BYTES,
 };
+pub use json::JsonStr;
 pub use jwk::{
     Jwk, JwkSet, RejectedKey, Thumbprint, MAX_CANDIDATES_WITHOUT_KID, MAX_KEYS, MAX_KEY_SET_BYTES,
 };
 pub use jws::{
     Header, JwsVerifier, TokenBuffer, UnverifiedJws, VerifiedJws, DEFAULT_BUFFER_BYTES,
-    DEFAULT_MAX_TOKEN_BYTES,
+    DEFAULT_MAX_TOKEN_BYTES, MAX_HEADER_BYTES,
 };
 pub use numeric_date::NumericDate;
 pub use policy::{
@@ -81,3 +84,15 @@ pub use policy::{
     MAX_LEEWAY_SECONDS, MAX_TOKEN_BYTES_LIMIT,
 };
 pub use validator::{AccessToken, Validator};
+
+/// Returns the system clock's time in Unix seconds, for the `now` argument.
+///
+/// Validation never calls it: time stays an input, so tests and embedded callers
+/// pass their own. A clock set before 1970 reads as 0.
+#[cfg(feature = "std")]
+pub fn unix_now() -> i64 {
+    let elapsed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+}

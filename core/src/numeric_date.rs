@@ -4,9 +4,10 @@ use core::cmp::Ordering;
 
 use crate::json::Number;
 
-/// Largest decimal exponent read exactly; larger ones only matter for zero mantissas,
-/// and any non-zero mantissa with such an exponent is out of range anyway.
-const MAX_EXPONENT: i64 = 100_000;
+/// Bound on the magnitude of a decimal exponent. It is far beyond any digit count a
+/// bounded input can have, so clamping there never changes which side of the
+/// decimal point a digit falls on, and the sums below cannot overflow.
+const MAX_EXPONENT: i64 = 1 << 50;
 
 /// A NumericDate within the signed 64-bit range, compared exactly.
 ///
@@ -70,7 +71,7 @@ fn parse(text: &str) -> Option<NumericDate> {
     // The digits of integer and fraction in sequence; the decimal point sits after
     // `point` of them, which may lie beyond either end.
     let digits = integer.bytes().chain(fraction.bytes());
-    let point = i64::try_from(integer.len()).ok()? + exponent;
+    let point = i64::try_from(integer.len()).ok()?.checked_add(exponent)?;
 
     let mut magnitude: u128 = 0;
     let mut has_fraction = false;
@@ -119,7 +120,7 @@ fn parse_exponent(text: &str) -> Option<i64> {
     };
     let mut value: i64 = 0;
     for digit in digits.bytes() {
-        value = (value * 10 + i64::from(digit.checked_sub(b'0')?)).min(MAX_EXPONENT);
+        value = (value.saturating_mul(10) + i64::from(digit.checked_sub(b'0')?)).min(MAX_EXPONENT);
     }
     Some(if negative { -value } else { value })
 }
@@ -149,6 +150,7 @@ mod tests {
         assert_eq!(date("18E+8"), Some((1_800_000_000, false)));
         assert_eq!(date("17672292005e-1"), Some((1767229200, true)));
         assert_eq!(date("1e-100000000000"), Some((0, true)));
+        assert_eq!(date("1e-99999999999999999999999999"), Some((0, true)));
         assert_eq!(date("0e100000000000"), Some((0, false)));
     }
 

@@ -231,7 +231,8 @@ impl Policy {
 
         if let Some(max_age) = self.max_age {
             let iat = claims.iat.ok_or_else(|| Error::missing_claim("iat"))?;
-            if iat.cmp_seconds(earliest - i128::from(max_age)).is_lt() {
+            // Like `exp`: the token is too old once `iat + max_age + leeway` has come.
+            if iat.cmp_seconds(earliest - i128::from(max_age)).is_le() {
                 let at = iat.seconds().saturating_add(i64::from(max_age));
                 return Err(expired(ExpiryRule::MaxAge, at, now));
             }
@@ -242,6 +243,10 @@ impl Policy {
     fn check_scopes(&self, claims: &Claims<'_>) -> Result<(), Error> {
         if self.required_scopes.is_empty() {
             return Ok(());
+        }
+        let reads_scp = self.scope_claims == ScopeClaims::ScopeOrScp && claims.scope.is_none();
+        if reads_scp && claims.scp.is_some_and(|scp| !is_scp(scp)) {
+            return Err(Error::invalid_claim("scp"));
         }
         let granted = |required: &str| {
             Granted::new(claims, self.scope_claims)
@@ -276,6 +281,15 @@ fn has_claim(claims: &Claims<'_>, name: &str) -> bool {
         "client_id" => claims.client_id.is_some(),
         "scope" => claims.scope.is_some(),
         _ => claims.get(name).is_some(),
+    }
+}
+
+/// Returns whether `scp` is a string or an array of strings.
+fn is_scp(scp: Value<'_>) -> bool {
+    match scp {
+        Value::String(_) => true,
+        Value::Array(items) => items.iter().all(|item| item.as_str().is_some()),
+        _ => false,
     }
 }
 
@@ -323,7 +337,7 @@ impl<'a> Iterator for Granted<'a> {
     fn next(&mut self) -> Option<JsonStr<'a>> {
         match self {
             Self::Tokens(tokens) => tokens.next(),
-            Self::Array(items) => items.next().and_then(|item| item.as_str()),
+            Self::Array(items) => items.find_map(|item| item.as_str()),
         }
     }
 }
@@ -369,7 +383,8 @@ impl PolicyBuilder {
         self
     }
 
-    /// Rejects tokens issued more than `seconds` ago (plus leeway); requires `iat`.
+    /// Rejects tokens once `seconds` plus the leeway have passed since `iat`, which it
+    /// then requires.
     #[must_use]
     pub fn max_age(mut self, seconds: u32) -> Self {
         self.policy.max_age = Some(seconds);

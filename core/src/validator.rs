@@ -20,6 +20,9 @@ pub struct Validator {
 }
 
 /// An access token whose signature, header and claims passed every check.
+///
+/// It borrows the [`TokenBuffer`] its parts were decoded into and the validator, not
+/// the token text.
 #[derive(Clone, Copy, Debug)]
 pub struct AccessToken<'a> {
     header: Header<'a>,
@@ -69,7 +72,7 @@ impl Validator {
     /// The [`Error`] of the first check that failed.
     pub fn validate<'a, T, const N: usize>(
         &'a self,
-        token: &'a T,
+        token: &T,
         now: i64,
         buffer: &'a mut TokenBuffer<N>,
     ) -> Result<AccessToken<'a>, Error>
@@ -102,7 +105,7 @@ impl Validator {
     /// [`validate`](Self::validate).
     pub fn validate_authorization<'a, T, const N: usize>(
         &'a self,
-        authorization: &'a T,
+        authorization: &T,
         now: i64,
         buffer: &'a mut TokenBuffer<N>,
     ) -> Result<AccessToken<'a>, Error>

@@ -855,29 +855,29 @@ fn render(tree: &Tree, ws: &str, out: &mut String) {
 }
 
 /// Returns the fault a strict reader meets first, walking in document order: the
-/// depth limit when a container opens, then for each member its name's escapes, a
-/// name repeated after unescaping, and its value.
+/// depth limit when a container opens, then for each member its name's escapes and
+/// its value, and when an object closes, a name repeated after unescaping.
 fn first_fault(tree: &Tree, depth: usize) -> Option<Fault> {
     match tree {
         Tree::String(text) if text.lone_surrogate => Some(Fault::LoneSurrogate),
         Tree::Array(_) | Tree::Object(_) if depth > MAX_DEPTH => Some(Fault::TooDeep),
         Tree::Array(items) => items.iter().find_map(|item| first_fault(item, depth + 1)),
         Tree::Object(members) => {
-            for (i, (name, value)) in members.iter().enumerate() {
+            for (name, value) in members {
                 if name.lone_surrogate {
                     return Some(Fault::LoneSurrogate);
-                }
-                if members[..i]
-                    .iter()
-                    .any(|(earlier, _)| earlier.value == name.value)
-                {
-                    return Some(Fault::DuplicateMember);
                 }
                 if let Some(fault) = first_fault(value, depth + 1) {
                     return Some(fault);
                 }
             }
-            None
+            // Duplicate names are found when the object closes, after its values.
+            let repeated = members.iter().enumerate().any(|(i, (name, _))| {
+                members[..i]
+                    .iter()
+                    .any(|(earlier, _)| earlier.value == name.value)
+            });
+            repeated.then_some(Fault::DuplicateMember)
         }
         _ => None,
     }

@@ -177,6 +177,37 @@ fn mul_mod(a: &Big, b: &Big, p: &Big) -> Big {
     remainder
 }
 
+/// The Ed25519 field prime `2^255 - 19` (RFC 8032 section 5.1), big-endian.
+const ED25519_P: &str = "7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffed";
+
+/// The y coordinate of two of the four points of order 8 on edwards25519,
+/// big-endian; the other two have `p - y`.
+const ED25519_ORDER_8_Y: &str = "7a03ac9277fdc74ec6cc392cfa53202a0f67100d760b3cba4fd84d3d706a17c7";
+
+/// Returns whether an encoded Ed25519 public key is a point of small order or a
+/// non-canonical encoding (`y >= p`).
+///
+/// Under a small-order key, signatures with a small-order `R` and `S = 0` verify
+/// for any message, so such a key must never be trusted. The eight small-order
+/// points have y in {1, p - 1, 0, y8, p - y8}; the sign bit selects x.
+pub(crate) fn is_weak_ed25519_key(encoded: &[u8; 32]) -> bool {
+    let p = from_hex(ED25519_P);
+    let mut big_endian = *encoded;
+    big_endian.reverse();
+    big_endian[0] &= 0x7f;
+    let Some(y) = from_be_bytes(&big_endian) else {
+        return true;
+    };
+    if !less_than(&y, &p) {
+        return true;
+    }
+
+    let one = from_hex("1");
+    let order_8 = from_hex(ED25519_ORDER_8_Y);
+    let small_order_y = [one, sub(&p, &one), [0; LIMBS], order_8, sub(&p, &order_8)];
+    small_order_y.contains(&y)
+}
+
 /// The small primes whose product divides the ROCA generator's modulus for every key
 /// size (Nemec et al., "The Return of Coppersmith's Attack", CCS 2017, section 2.3).
 const ROCA_PRIMES: [u32; 38] = [
@@ -262,6 +293,49 @@ mod tests {
         let p = hex_bytes(P256_P);
         assert!(!is_on_curve(Curve::P256, &p, &hex_bytes(P256_GY)));
         assert!(!is_on_curve(Curve::P256, &[0xff; 49], &[0; 32]));
+    }
+
+    #[test]
+    fn ed25519_small_order_keys() {
+        let key = |y_le: [u8; 32]| is_weak_ed25519_key(&y_le);
+        let mut identity = [0u8; 32];
+        identity[0] = 1;
+        assert!(key(identity));
+        assert!(key([0; 32]));
+        let mut order_4_signed = [0u8; 32];
+        order_4_signed[31] = 0x80;
+        assert!(key(order_4_signed));
+
+        // y = p - 1 (order 2) and y = p (non-canonical).
+        let mut minus_one = [0xffu8; 32];
+        minus_one[0] = 0xec;
+        minus_one[31] = 0x7f;
+        assert!(key(minus_one));
+        let mut p = minus_one;
+        p[0] = 0xed;
+        assert!(key(p));
+
+        // The base point (RFC 8032 section 5.1) is of large order.
+        let mut base = [0x66u8; 32];
+        base[0] = 0x58;
+        assert!(!key(base));
+    }
+
+    /// Checks the order-8 constant: doubling a point of order 8 gives one of order 4,
+    /// whose y is 0, which on edwards25519 means `d y^4 + 2 y^2 - 1 = 0 (mod p)`.
+    #[test]
+    fn ed25519_order_8_constant() {
+        let p = from_hex(ED25519_P);
+        let d = from_hex("52036cee2b6ffe738cc740797779e89800700a4d4141d8ab75eb4dca135978a3");
+        for y in [
+            from_hex(ED25519_ORDER_8_Y),
+            sub(&p, &from_hex(ED25519_ORDER_8_Y)),
+        ] {
+            let y2 = mul_mod(&y, &y, &p);
+            let dy4 = mul_mod(&d, &mul_mod(&y2, &y2, &p), &p);
+            let sum = add_mod(&dy4, &add_mod(&y2, &y2, &p), &p);
+            assert_eq!(sum, from_hex("1"));
+        }
     }
 
     #[test]

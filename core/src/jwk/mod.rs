@@ -11,7 +11,7 @@ pub use set::{JwkSet, RejectedKey, MAX_CANDIDATES_WITHOUT_KID, MAX_KEYS, MAX_KEY
 use crate::alg::{AlgSet, Algorithm, Family};
 use crate::base64url;
 use crate::crypto::{Sha256, VerifyingKey};
-use crate::error::{Error, Fault, KeyFault, MismatchReason, Part, Weakness};
+use crate::error::{Error, KeyFault, MismatchReason, Part, Weakness};
 use crate::json::{self, JsonStr, Object, Value};
 use checks::Curve;
 
@@ -173,17 +173,29 @@ impl Jwk {
 
     /// Reads a key from a checked JSON object, reporting why it cannot be used.
     fn from_object(object: Object<'_>) -> Result<Self, Rejected> {
-        let members = Members::read(object)?;
-        let kid = members.kid.map(|kid| kid.to_string().into_boxed_str());
-        let rejected = |error| Rejected {
+        // The kid is read first so that every rejection keeps it; a kid of the wrong
+        // type is itself a rejection and cannot be looked up.
+        let kid = match object.get("kid") {
+            Some(Value::String(kid)) => Some(kid.to_string().into_boxed_str()),
+            _ => None,
+        };
+        let secret = matches!(object.get("kty"), Some(Value::String(kty)) if kty.eq_str("oct"));
+        let rejected = |error: Error, algorithms: AlgSet| Rejected {
             kid: kid.clone(),
-            algorithms: members.family_algorithms(),
+            algorithms,
             counts_as_signing_key: !matches!(error, Error::KeyMismatch { .. }),
+            secret,
             error,
         };
 
-        let bound = members.algorithms().map_err(rejected)?;
-        let (key, algorithms) = members.verifying_key(bound).map_err(rejected)?;
+        let members = Members::read(object).map_err(|error| rejected(error, AlgSet::EMPTY))?;
+        let family = members.family_algorithms();
+        let bound = members
+            .algorithms()
+            .map_err(|error| rejected(error, family))?;
+        let (key, algorithms) = members
+            .verifying_key(bound)
+            .map_err(|error| rejected(error, family))?;
         Ok(Self {
             kid,
             algorithms,
@@ -198,9 +210,11 @@ pub(crate) struct Rejected {
     pub(crate) kid: Option<Box<str>>,
     /// Algorithms the key would have served, to explain a token that needed it.
     pub(crate) algorithms: AlgSet,
-    /// Whether the key was meant for signatures, so that its `kid` counts when the set
-    /// looks for duplicates. Encryption and unsupported keys do not count.
+    /// Whether the key was meant for signatures, so that it counts when the set looks
+    /// for duplicate kids and mixed secrets. Encryption and unsupported keys do not.
     pub(crate) counts_as_signing_key: bool,
+    /// Whether the key is an `oct` secret.
+    pub(crate) secret: bool,
     pub(crate) error: Error,
 }
 
@@ -208,46 +222,29 @@ pub(crate) struct Rejected {
 struct Members<'a> {
     object: Object<'a>,
     kty: JsonStr<'a>,
-    kid: Option<JsonStr<'a>>,
     crv: Option<JsonStr<'a>>,
     alg: Option<Result<Algorithm, Error>>,
 }
 
 impl<'a> Members<'a> {
-    fn read(object: Object<'a>) -> Result<Self, Rejected> {
-        let plain_rejection = |error| Rejected {
-            kid: None,
-            algorithms: AlgSet::EMPTY,
-            counts_as_signing_key: false,
-            error,
-        };
+    fn read(object: Object<'a>) -> Result<Self, Error> {
         let string = |name: &'static str| match object.get(name) {
             None => Ok(None),
             Some(Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(plain_rejection(bad_member(name))),
+            Some(_) => Err(bad_key_member(name)),
         };
 
-        let kid = string("kid")?;
-        let kty = string("kty")?.ok_or_else(|| Rejected {
-            kid: kid.map(|kid| kid.to_string().into_boxed_str()),
-            ..plain_rejection(missing_member("kty"))
-        })?;
+        string("kid")?;
+        let kty = string("kty")?.ok_or(missing_member("kty"))?;
         let crv = string("crv")?;
         let alg = string("alg")?.map(Algorithm::from_json);
         let members = Self {
             object,
             kty,
-            kid,
             crv,
             alg,
         };
-
-        members.check_purpose().map_err(|error| Rejected {
-            kid: kid.map(|kid| kid.to_string().into_boxed_str()),
-            algorithms: members.family_algorithms(),
-            counts_as_signing_key: false,
-            error,
-        })?;
+        members.check_purpose()?;
         Ok(members)
     }
 
@@ -260,7 +257,7 @@ impl<'a> Members<'a> {
             None => {}
             Some(Value::String(usage)) if usage.eq_str("sig") => {}
             Some(Value::String(_)) => return Err(not_for_signatures),
-            Some(_) => return Err(bad_member("use")),
+            Some(_) => return Err(bad_key_member("use")),
         }
 
         match self.object.get("key_ops") {
@@ -269,7 +266,7 @@ impl<'a> Members<'a> {
                 let mut allows_verify = false;
                 for op in ops.iter() {
                     let Value::String(op) = op else {
-                        return Err(bad_member("key_ops"));
+                        return Err(bad_key_member("key_ops"));
                     };
                     allows_verify |= op.eq_str("verify");
                 }
@@ -277,32 +274,46 @@ impl<'a> Members<'a> {
                     return Err(not_for_signatures);
                 }
             }
-            Some(_) => return Err(bad_member("key_ops")),
+            Some(_) => return Err(bad_key_member("key_ops")),
         }
         Ok(())
     }
 
-    /// Returns the family the `kty` and `crv` name, if this library implements it.
-    fn family(&self) -> Option<Family> {
-        let crv_is = |name| self.crv.is_some_and(|crv| crv.eq_str(name));
-        if self.kty.eq_str("RSA") {
-            Some(Family::Rsa)
-        } else if self.kty.eq_str("oct") {
-            Some(Family::Hmac)
-        } else if self.kty.eq_str("EC") && crv_is("P-256") {
-            Some(Family::P256)
-        } else if self.kty.eq_str("EC") && crv_is("P-384") {
-            Some(Family::P384)
-        } else if self.kty.eq_str("OKP") && crv_is("Ed25519") {
-            Some(Family::Ed25519)
-        } else {
-            None
+    /// Returns the family the `kty` and `crv` name, or `None` when this library does
+    /// not implement it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] for an `EC` or `OKP` key without `crv`.
+    fn family(&self) -> Result<Option<Family>, Error> {
+        let curved = self.kty.eq_str("EC") || self.kty.eq_str("OKP");
+        if curved && self.crv.is_none() {
+            return Err(missing_member("crv"));
         }
+
+        let crv_is = |name| self.crv.is_some_and(|crv| crv.eq_str(name));
+        let family = if self.kty.eq_str("RSA") {
+            Family::Rsa
+        } else if self.kty.eq_str("oct") {
+            Family::Hmac
+        } else if self.kty.eq_str("EC") && crv_is("P-256") {
+            Family::P256
+        } else if self.kty.eq_str("EC") && crv_is("P-384") {
+            Family::P384
+        } else if self.kty.eq_str("OKP") && crv_is("Ed25519") {
+            Family::Ed25519
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(family))
     }
 
     /// Returns every algorithm of the key's family, ignoring `alg`.
     fn family_algorithms(&self) -> AlgSet {
-        self.family().map_or(AlgSet::EMPTY, AlgSet::of_family)
+        match self.family() {
+            Ok(Some(family)) => AlgSet::of_family(family),
+            _ => AlgSet::EMPTY,
+        }
     }
 
     /// Returns the algorithms the key may verify: its `alg`, or its whole family.
@@ -310,7 +321,7 @@ impl<'a> Members<'a> {
         let unsupported = Error::KeyMismatch {
             reason: MismatchReason::UnsupportedKey,
         };
-        let family = self.family().ok_or(unsupported.clone())?;
+        let family = self.family()?.ok_or(unsupported.clone())?;
         match &self.alg {
             None => Ok(AlgSet::of_family(family)),
             // An encryption or unknown `alg` means the key is not for these signatures.
@@ -325,7 +336,7 @@ impl<'a> Members<'a> {
     /// Builds the key, returning it with the algorithms it may verify: `algorithms`,
     /// narrowed for an HMAC secret to the hashes it is long enough for.
     fn verifying_key(&self, algorithms: AlgSet) -> Result<(VerifyingKey, AlgSet), Error> {
-        let key = match self.family() {
+        let key = match self.family()? {
             Some(Family::Rsa) => self.rsa_key()?,
             Some(Family::P256) => {
                 let mut point = Box::new([0u8; 65]);
@@ -340,6 +351,11 @@ impl<'a> Members<'a> {
             Some(Family::Ed25519) => {
                 let x = self.bytes("x")?;
                 let x: [u8; 32] = x.as_slice().try_into().map_err(|_| bad_key_member("x"))?;
+                if checks::is_weak_ed25519_key(&x) {
+                    return Err(Error::InvalidKey {
+                        fault: KeyFault::SmallOrderPoint,
+                    });
+                }
                 VerifyingKey::Ed25519(x)
             }
             Some(Family::Hmac) => {
@@ -481,13 +497,6 @@ fn bit_length(bytes: &[u8]) -> usize {
 fn missing_member(member: &'static str) -> Error {
     Error::InvalidKey {
         fault: KeyFault::MissingMember { member },
-    }
-}
-
-fn bad_member(member: &'static str) -> Error {
-    Error::Malformed {
-        part: Part::Key,
-        fault: Fault::WrongType { member },
     }
 }
 

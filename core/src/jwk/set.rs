@@ -17,10 +17,11 @@ pub const MAX_KEY_SET_BYTES: usize = 1 << 20;
 /// Maximum number of keys in a JWK Set.
 pub const MAX_KEYS: usize = 4096;
 
-/// Maximum number of keys tried for a token without `kid`.
+/// Maximum number of keys that may fit a token without `kid`.
 ///
-/// Every compatible key is a candidate when the header names none; the limit bounds
-/// the signature checks one token can cause. Issuers with larger sets send `kid`.
+/// Every compatible key is tried when the header names none, so the limit bounds the
+/// signature checks one token can cause. A token without `kid` against a set with
+/// more compatible keys is rejected with [`Error::KidRequired`] before any is tried.
 pub const MAX_CANDIDATES_WITHOUT_KID: usize = 16;
 
 /// A checked set of verification keys, indexed by `kid`.
@@ -88,17 +89,11 @@ impl JwkSet {
             objects.push(object);
         }
 
-        // Properties of the whole set come first, whatever each key turns out to be.
-        let secret = |object: &json::Object<'_>| matches!(object.get("kty"), Some(Value::String(kty)) if kty.eq_str("oct"));
+        // Private members are a leak whatever the key is for, so they reject the set
+        // before any key is read.
         if objects.iter().any(|object| has_private_members(*object)) {
             return Err(Error::InvalidKey {
                 fault: KeyFault::PrivateMembers,
-            });
-        }
-        let secrets = objects.iter().filter(|object| secret(object)).count();
-        if secrets != 0 && secrets != objects.len() {
-            return Err(Error::InvalidKey {
-                fault: KeyFault::MixedKeySet,
             });
         }
 
@@ -119,28 +114,34 @@ impl JwkSet {
     ///
     /// [`Error::InvalidKey`] when secret and public keys are mixed or a `kid` repeats.
     pub fn from_keys(keys: Vec<Jwk>) -> Result<Self, Error> {
-        let secrets = keys.iter().filter(|key| key.is_secret()).count();
-        if secrets != 0 && secrets != keys.len() {
-            return Err(Error::InvalidKey {
-                fault: KeyFault::MixedKeySet,
-            });
-        }
         Self::from_parts(keys, Vec::new())
     }
 
     fn from_parts(mut keys: Vec<Jwk>, mut rejected: Vec<RejectedKey>) -> Result<Self, Error> {
         keys.sort_by(|a, b| a.kid.cmp(&b.kid));
         rejected.sort_by(|a, b| a.inner.kid.cmp(&b.inner.kid));
+        let signing_rejected = || {
+            rejected
+                .iter()
+                .filter(|key| key.inner.counts_as_signing_key)
+        };
+
+        // HMAC secrets come from configuration. A published set that also carries one
+        // for signatures has leaked it, and an attacker who can read the set could use
+        // it. Keys skipped as not for signatures do not count.
+        let signing_keys = keys.len() + signing_rejected().count();
+        let secrets = keys.iter().filter(|key| key.is_secret()).count()
+            + signing_rejected().filter(|key| key.inner.secret).count();
+        if secrets != 0 && secrets != signing_keys {
+            return Err(Error::InvalidKey {
+                fault: KeyFault::MixedKeySet,
+            });
+        }
 
         // Duplicate kids among signature keys make selection ambiguous. Rejected keys
         // meant for signatures count too: a weak key must not hide behind a good one.
         let mut signing_kids: Vec<&str> = keys.iter().filter_map(|key| key.kid()).collect();
-        signing_kids.extend(
-            rejected
-                .iter()
-                .filter(|key| key.inner.counts_as_signing_key)
-                .filter_map(RejectedKey::kid),
-        );
+        signing_kids.extend(signing_rejected().filter_map(RejectedKey::kid));
         signing_kids.sort_unstable();
         if signing_kids.windows(2).any(|pair| pair[0] == pair[1]) {
             return Err(Error::InvalidKey {
@@ -168,8 +169,8 @@ impl JwkSet {
 
     /// Returns the keys that may verify a token with header `kid` and `alg`.
     ///
-    /// With a `kid`, that one key, found by binary search; without, every key that
-    /// allows `alg`, at most [`MAX_CANDIDATES_WITHOUT_KID`] of them.
+    /// With a `kid`, that one key, found by binary search. Without, every key that
+    /// allows `alg`, when there are at most [`MAX_CANDIDATES_WITHOUT_KID`] of them.
     ///
     /// # Errors
     ///
@@ -196,7 +197,11 @@ impl JwkSet {
     }
 
     fn select_without_kid(&self, alg: Algorithm) -> Result<Candidates<'_>, Error> {
-        if self.keys.iter().any(|key| key.allows(alg)) {
+        let compatible = self.keys.iter().filter(|key| key.allows(alg)).count();
+        if compatible > MAX_CANDIDATES_WITHOUT_KID {
+            return Err(Error::KidRequired);
+        }
+        if compatible > 0 {
             return Ok(Candidates::Compatible {
                 keys: self.keys.iter(),
                 alg,
