@@ -116,6 +116,7 @@ fn report_rejection(validator: &Validator, error: &Error) {
     let about_keys = matches!(
         error,
         Error::UnknownKid
+            | Error::KidRequired
             | Error::KeyMismatch { .. }
             | Error::WeakKey { .. }
             | Error::InvalidKey { .. }
