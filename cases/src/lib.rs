@@ -7,6 +7,7 @@
 //! condition that is silently ignored.
 
 use std::fmt;
+use std::io::Read;
 use std::path::Path;
 
 use serde_json::{Map, Value};
@@ -85,7 +86,14 @@ pub fn run_file(path: &Path) -> Result<Report, FormatError> {
         location: location.clone(),
         message,
     };
-    let text = std::fs::read_to_string(path).map_err(|e| error(format!("cannot read: {e}")))?;
+    let text = read_bounded(path).map_err(error)?;
+
+    // serde_json keeps the last of two equal member names, so a case with a repeated
+    // field, or a key set with a repeated member, would pass unnoticed. The core's
+    // strict reader rejects both first.
+    let wrapped = format!("{{\"cases\":{text}}}");
+    tokenguard::json::parse_object(wrapped.as_bytes())
+        .map_err(|fault| error(format!("invalid JSON: {fault}")))?;
     let cases: Value =
         serde_json::from_str(&text).map_err(|e| error(format!("invalid JSON: {e}")))?;
     let cases = cases
@@ -124,6 +132,24 @@ pub fn run_file(path: &Path) -> Result<Report, FormatError> {
         }
     }
     Ok(report)
+}
+
+/// Maximum size of a case file in bytes; the largest shipped file is under 1 MiB.
+pub const MAX_CASE_FILE_BYTES: u64 = 64 << 20;
+
+/// Reads a case file of at most [`MAX_CASE_FILE_BYTES`] as UTF-8 text.
+fn read_bounded(path: &Path) -> Result<String, String> {
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read: {e}"))?;
+    let mut text = String::new();
+    file.take(MAX_CASE_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if text.len() as u64 > MAX_CASE_FILE_BYTES {
+        return Err(format!(
+            "larger than {MAX_CASE_FILE_BYTES} bytes, the limit for a case file"
+        ));
+    }
+    Ok(text)
 }
 
 enum Expected {

@@ -59,7 +59,7 @@ impl TokenArgs {
             }
             _ => {
                 if show_hint && io::stdin().is_terminal() {
-                    eprintln!("reading the token from standard input (end it with Ctrl-D)");
+                    report!("reading the token from standard input (end it with Ctrl-D)");
                 }
                 let bytes = read_stdin(MAX_TOKEN_FILE_BYTES, "token")?;
                 (bytes, "standard input".to_string())

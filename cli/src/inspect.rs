@@ -39,7 +39,7 @@ pub(crate) fn run(args: InspectArgs) -> Result<(), Failure> {
     let now = now_or_clock(args.now)?;
     let input = args.token.read(true)?;
     let reject = |error: Error| {
-        eprintln!("error: {}", error_line(&error));
+        report!("error: {}", error_line(&error));
         Failure::Rejected
     };
     let decoded = decode(&input).map_err(reject)?;
@@ -48,11 +48,11 @@ pub(crate) fn run(args: InspectArgs) -> Result<(), Failure> {
     let claims = json::parse_object(&decoded.payload)
         .map_err(|fault| reject(malformed(Part::Payload, fault)))?;
 
-    eprintln!("UNVERIFIED: signature not checked");
+    report!("UNVERIFIED: signature not checked");
     print_line(&token_json(header, claims))?;
-    eprintln!("signature: {} bytes", decoded.signature_len);
+    report!("signature: {} bytes", decoded.signature_len);
     for line in date_lines(claims, now, args.now.is_some()) {
-        eprintln!("{line}");
+        report!("{line}");
     }
     Ok(())
 }

@@ -30,11 +30,12 @@ pub(crate) struct KeyArgs {
     #[arg(long, value_name = "URL")]
     jwks_url: Option<String>,
 
-    /// How long fetching --jwks-url may take in total, in seconds. Default: 10.
+    /// How long fetching --jwks-url may take in total, in seconds, at most 3600.
+    /// Default: 10.
     // This option, --hmac-alg and --kid are checked in `load`: clap lets `requires`
     // pass when the required argument conflicts with a present one, as --jwks-url
     // and --hmac-secret-file do with --jwks.
-    #[arg(long, value_name = "SECONDS")]
+    #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u64).range(0..=3600))]
     timeout: Option<u64>,
 
     /// Verifies HMAC tokens with the secret in FILE instead of a JWK Set. The

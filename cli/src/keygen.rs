@@ -59,7 +59,11 @@ enum KeygenAlg {
 
 /// Runs `keygen`.
 pub(crate) fn run(args: KeygenArgs) -> Result<(), Failure> {
-    if args.public_out.as_ref() == Some(&args.private_out) {
+    let same_file = args
+        .public_out
+        .as_ref()
+        .is_some_and(|public| same_path(public, &args.private_out));
+    if same_file {
         return Err(Failure::error(
             "--private-out and --public-out name the same file; give two files",
         ));
@@ -93,19 +97,38 @@ pub(crate) fn run(args: KeygenArgs) -> Result<(), Failure> {
     let private = private_jwk(&public, &generated.private);
 
     write_new(&args.private_out, &private, true, args.force)?;
-    eprintln!(
+    report!(
         "wrote the private JWK with kid {kid:?} to {}; keep it secret",
         args.private_out.display()
     );
     let set = key_set(&[public]);
     match &args.public_out {
         Some(path) => {
-            write_new(path, &set, false, args.force)?;
-            eprintln!("wrote the public JWK Set to {}", path.display());
+            // Without its public half the private key is of no use, so a failed
+            // write removes it rather than leave a file that blocks the next run.
+            if let Err(failure) = write_new(path, &set, false, args.force) {
+                let _ = fs::remove_file(&args.private_out);
+                return Err(failure);
+            }
+            report!("wrote the public JWK Set to {}", path.display());
         }
         None => print_line(set.trim_end())?,
     }
     Ok(())
+}
+
+/// Returns whether two paths name the same file, comparing their directories after
+/// resolving them, since the files need not exist yet.
+fn same_path(a: &Path, b: &Path) -> bool {
+    let resolve = |path: &Path| {
+        let directory = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        let directory = fs::canonicalize(&directory).unwrap_or(directory);
+        path.file_name().map(|name| directory.join(name))
+    };
+    a == b || resolve(a).is_some_and(|a| Some(a) == resolve(b))
 }
 
 /// A generated key pair and the private member `d` of its JWK.

@@ -9,6 +9,17 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs, unreachable_pub, unused_qualifications)]
 
+/// Writes a line to standard error, like `eprintln!`, but ignores a write error.
+///
+/// `eprintln!` panics when standard error is a closed pipe; a diagnostic that
+/// cannot be shown must not change the documented exit code.
+macro_rules! report {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cases;
 mod dates;
 mod der;
@@ -103,7 +114,7 @@ fn main() -> ExitCode {
         Err(Failure::Rejected) => ExitCode::from(1),
         Err(Failure::Error(message)) => {
             if !quiet {
-                eprintln!("error: {message}");
+                report!("error: {message}");
             }
             ExitCode::from(2)
         }

@@ -103,13 +103,13 @@ fn signer(args: &SignArgs) -> Result<(Signer, Algorithm, Option<String>), Failur
         let bytes = read_file(&args.key, MAX_SECRET_FILE_BYTES, "HMAC secret file")?;
         let secret = strip_final_newline(&bytes).to_vec();
         if secret.trim_ascii_start().starts_with(b"{") {
-            eprintln!(
+            report!(
                 "warning: {path_text} looks like JSON; with {alg} the whole file is the \
                  secret, not a JWK"
             );
         }
         if secret.len() < min {
-            eprintln!(
+            report!(
                 "warning: the HMAC secret in {path_text} is {} bytes, shorter than the \
                  {min} bytes of the {alg} hash; tokenguard verify rejects it as weak_key",
                 secret.len()

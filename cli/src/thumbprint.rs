@@ -13,8 +13,9 @@ use crate::{print_line, Failure};
 
 /// Prints the RFC 7638 SHA-256 thumbprint of a public JWK.
 ///
-/// The thumbprint is base64url-encoded on one line. The key is read with the same checks as a key of a JWK Set, so a private JWK,
-/// a weak key or a key that is not for signatures is rejected (exit 2).
+/// The thumbprint is base64url-encoded on one line. The key is read with the same
+/// checks as a key of a JWK Set, so a private JWK, an HMAC secret, a weak key or a
+/// key that is not for signatures is rejected (exit 2).
 #[derive(Args)]
 pub(crate) struct ThumbprintArgs {
     /// The JWK file; standard input when absent or `-`.
@@ -51,5 +52,12 @@ pub(crate) fn run(args: ThumbprintArgs) -> Result<(), Failure> {
             error_line(&other)
         )),
     })?;
+    // A thumbprint is a public, unsalted hash: for a secret it would let anyone
+    // who sees it test guesses of the secret offline.
+    if jwk.is_secret() {
+        return Err(Failure::error(format!(
+            "the JWK in {source} is an HMAC secret (kty oct); thumbprints are for public keys"
+        )));
+    }
     print_line(&Base64UrlUnpadded::encode_string(&jwk.thumbprint()))
 }

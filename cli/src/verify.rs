@@ -102,7 +102,7 @@ fn validate<const N: usize>(
 /// Prints a rejection as an operator needs it: the error, the HTTP response an API
 /// would send, and the keys the set skipped when the error is about key selection.
 fn report_rejection(validator: &Validator, error: &Error) {
-    eprintln!("error: {}", error_line(error));
+    report!("error: {}", error_line(error));
 
     let scopes: Vec<&str> = validator.policy().required_scopes().collect();
     let scopes = scopes.join(" ");
@@ -110,8 +110,8 @@ fn report_rejection(validator: &Validator, error: &Error) {
     if matches!(error, Error::InsufficientScope) && !scopes.is_empty() {
         challenge = challenge.scope(&scopes);
     }
-    eprintln!("HTTP status: {}", error.http_status());
-    eprintln!("WWW-Authenticate: {challenge}");
+    report!("HTTP status: {}", error.http_status());
+    report!("WWW-Authenticate: {challenge}");
 
     let about_keys = matches!(
         error,
@@ -126,14 +126,14 @@ fn report_rejection(validator: &Validator, error: &Error) {
     }
     let keys = validator.keys();
     if keys.keys().is_empty() {
-        eprintln!("warning: the key set has no usable key");
+        report!("warning: the key set has no usable key");
     }
     for rejected in keys.rejected() {
         let kid = match rejected.kid() {
             Some(kid) => format!("the key with kid {kid:?}"),
             None => "a key without kid".to_string(),
         };
-        eprintln!(
+        report!(
             "warning: the key set skipped {kid}: {}",
             error_line(rejected.error())
         );
