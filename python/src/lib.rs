@@ -1,0 +1,281 @@
+//! `tokenguard._native`: the pyo3 module under the `tokenguard` Python package.
+//!
+//! Inputs are copied into owned Rust values while the GIL is held, verification runs
+//! with the GIL released, and every failure, including a panic, reaches Python as a
+//! `tokenguard.TokenError` subclass built by `tokenguard._errors`.
+
+mod config;
+mod errors;
+mod token;
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::{Arc, PoisonError, RwLock};
+
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyString, PyTuple};
+use tokenguard::{BearerError, Challenge, Error, Fault, Part, Scheme, ScopeClaims};
+
+use crate::config::{now_seconds, KeySource, Options};
+use crate::errors::{internal_error, token_error, type_error};
+use crate::token::{verify, Verified, VerifiedToken};
+
+/// An access-token validator: an immutable policy and a replaceable key set.
+///
+/// The key set sits behind a lock that is held only to clone an `Arc`, so
+/// `set_jwks` swaps it atomically while other threads validate with the old one.
+#[pyclass(frozen, module = "tokenguard._native")]
+struct Validator {
+    current: RwLock<Arc<tokenguard::Validator>>,
+    scope_claims: ScopeClaims,
+}
+
+#[pymethods]
+impl Validator {
+    #[new]
+    #[pyo3(signature = (
+        jwks = None,
+        *,
+        issuers,
+        audiences,
+        algorithms = None,
+        leeway = None,
+        max_age = None,
+        typ = None,
+        profile = None,
+        required_claims = None,
+        required_scopes = None,
+        scope_match = None,
+        scope_claims = None,
+        scope_hierarchy = None,
+        max_token_bytes = None,
+        hmac_secrets = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        jwks: Option<&Bound<'_, PyAny>>,
+        issuers: &Bound<'_, PyAny>,
+        audiences: &Bound<'_, PyAny>,
+        algorithms: Option<&Bound<'_, PyAny>>,
+        leeway: Option<&Bound<'_, PyAny>>,
+        max_age: Option<&Bound<'_, PyAny>>,
+        typ: Option<&Bound<'_, PyAny>>,
+        profile: Option<&Bound<'_, PyAny>>,
+        required_claims: Option<&Bound<'_, PyAny>>,
+        required_scopes: Option<&Bound<'_, PyAny>>,
+        scope_match: Option<&Bound<'_, PyAny>>,
+        scope_claims: Option<&Bound<'_, PyAny>>,
+        scope_hierarchy: Option<&Bound<'_, PyAny>>,
+        max_token_bytes: Option<&Bound<'_, PyAny>>,
+        hmac_secrets: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let options = Options {
+            issuers,
+            audiences,
+            algorithms,
+            leeway,
+            max_age,
+            typ,
+            profile,
+            required_claims,
+            required_scopes,
+            scope_match,
+            scope_claims,
+            scope_hierarchy,
+            max_token_bytes,
+        };
+        let keys = KeySource::read(py, jwks, hmac_secrets)?;
+        let (policy, scope_claims) = options.build(py, keys.hmac_algorithms())?;
+        let keys = keys.into_key_set(py)?;
+        Ok(Self {
+            current: RwLock::new(Arc::new(tokenguard::Validator::new(policy, keys))),
+            scope_claims,
+        })
+    }
+
+    /// Replaces the key set; validations already running finish with the old one.
+    fn set_jwks(&self, py: Python<'_>, jwks: &Bound<'_, PyAny>) -> PyResult<()> {
+        let keys = KeySource::read(py, Some(jwks), None)?.into_key_set(py)?;
+        let policy = self.snapshot().policy().clone();
+        let rebuilt = Arc::new(tokenguard::Validator::new(policy, keys));
+        *self.current.write().unwrap_or_else(PoisonError::into_inner) = rebuilt;
+        Ok(())
+    }
+
+    /// The `kid` of every usable key in the current set, sorted.
+    #[getter]
+    fn key_ids<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let validator = self.snapshot();
+        let kids: Vec<&str> = validator
+            .keys()
+            .keys()
+            .iter()
+            .filter_map(|key| key.kid())
+            .collect();
+        PyTuple::new(py, kids)
+    }
+
+    /// `(kid, reason)` for every key the current set skipped.
+    #[getter]
+    fn rejected_keys<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyTuple>> {
+        let validator = self.snapshot();
+        let rejected = validator
+            .keys()
+            .rejected()
+            .iter()
+            .map(|key| (key.kid().map(str::to_owned), key.error().to_string()));
+        PyTuple::new(py, rejected)
+    }
+
+    /// Validates a compact JWS access token at `now` (Unix seconds, default: the
+    /// clock) and returns a `VerifiedToken`; the GIL is released while it verifies.
+    #[pyo3(signature = (token, now = None))]
+    fn validate(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<VerifiedToken> {
+        let input = owned_input(py, token, Part::Token, "token")?;
+        self.run(py, input, now, false)
+    }
+
+    /// Validates the token of an `Authorization: Bearer` header value.
+    #[pyo3(signature = (authorization, now = None))]
+    fn validate_header(
+        &self,
+        py: Python<'_>,
+        authorization: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<VerifiedToken> {
+        let input = owned_input(
+            py,
+            authorization,
+            Part::AuthorizationHeader,
+            "authorization",
+        )?;
+        self.run(py, input, now, true)
+    }
+
+    fn __repr__(&self) -> String {
+        let validator = self.snapshot();
+        format!(
+            "<tokenguard.Validator with {} keys>",
+            validator.keys().keys().len()
+        )
+    }
+}
+
+impl Validator {
+    fn snapshot(&self) -> Arc<tokenguard::Validator> {
+        Arc::clone(&self.current.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    fn run(
+        &self,
+        py: Python<'_>,
+        input: Vec<u8>,
+        now: Option<&Bound<'_, PyAny>>,
+        authorization: bool,
+    ) -> PyResult<VerifiedToken> {
+        let now = now_seconds(py, now)?;
+        let validator = self.snapshot();
+        let scope_claims = self.scope_claims;
+
+        // Everything the closure touches is owned, so the GIL can be released; a panic
+        // is caught here rather than unwinding into the interpreter.
+        let outcome: Result<Result<Verified, Error>, _> = py.detach(move || {
+            catch_unwind(AssertUnwindSafe(|| {
+                verify(&validator, &input, now, authorization, scope_claims)
+            }))
+        });
+        match outcome {
+            Ok(Ok(verified)) => verified.into_python(py),
+            Ok(Err(error)) => Err(token_error(py, &error)),
+            Err(_) => Err(internal_error(py, "the native validator panicked")),
+        }
+    }
+}
+
+/// Copies a `str` or `bytes` argument into owned bytes.
+///
+/// A `str` that cannot be UTF-8 encoded (a lone surrogate) is malformed input, and
+/// any other type is reported as a malformed token too, so that a caller passing
+/// whatever arrived in a request always gets a `TokenError`.
+fn owned_input(
+    py: Python<'_>,
+    value: &Bound<'_, PyAny>,
+    part: Part,
+    argument: &str,
+) -> PyResult<Vec<u8>> {
+    if let Ok(bytes) = value.cast::<PyBytes>() {
+        return Ok(bytes.as_bytes().to_vec());
+    }
+    if let Ok(text) = value.cast::<PyString>() {
+        let fault = if part == Part::Token {
+            Fault::Utf8
+        } else {
+            Fault::Credentials
+        };
+        return match text.to_cow() {
+            Ok(text) => Ok(text.as_bytes().to_vec()),
+            Err(_) => Err(token_error(py, &Error::Malformed { part, fault })),
+        };
+    }
+    Err(type_error(py, argument, "str or bytes", value))
+}
+
+/// Formats an RFC 6750 `WWW-Authenticate` value with the core's quoting rules.
+#[pyfunction]
+#[pyo3(signature = (error = None, description = None, realm = None, scope = None))]
+fn challenge(
+    error: Option<&str>,
+    description: Option<&str>,
+    realm: Option<&str>,
+    scope: Option<&str>,
+) -> String {
+    let mut challenge = Challenge::new(Scheme::Bearer);
+    if let Some(realm) = realm {
+        challenge = challenge.realm(realm);
+    }
+    let code = match error {
+        Some("invalid_request") => Some(BearerError::InvalidRequest),
+        Some("invalid_token") => Some(BearerError::InvalidToken),
+        Some("insufficient_scope") => Some(BearerError::InsufficientScope),
+        _ => None,
+    };
+    if let Some(code) = code {
+        challenge = challenge.error(code);
+    }
+    let description = description.filter(|_| code.is_some());
+    if let Some(description) = &description {
+        challenge = challenge.description(description);
+    }
+    if let Some(scope) = scope {
+        challenge = challenge.scope(scope);
+    }
+    challenge.to_string()
+}
+
+/// Returns the system clock's time in Unix seconds, as validation uses by default.
+#[pyfunction]
+fn unix_now() -> i64 {
+    tokenguard::unix_now()
+}
+
+#[pymodule]
+fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
+    module.add_class::<Validator>()?;
+    module.add_class::<VerifiedToken>()?;
+    module.add_function(wrap_pyfunction!(challenge, module)?)?;
+    module.add_function(wrap_pyfunction!(unix_now, module)?)?;
+    module.add("DEFAULT_LEEWAY_SECONDS", tokenguard::DEFAULT_LEEWAY_SECONDS)?;
+    module.add("MAX_LEEWAY_SECONDS", tokenguard::MAX_LEEWAY_SECONDS)?;
+    module.add(
+        "DEFAULT_MAX_TOKEN_BYTES",
+        tokenguard::DEFAULT_MAX_TOKEN_BYTES,
+    )?;
+    module.add("MAX_TOKEN_BYTES_LIMIT", tokenguard::MAX_TOKEN_BYTES_LIMIT)?;
+    module.add("MAX_KEY_SET_BYTES", tokenguard::MAX_KEY_SET_BYTES)?;
+    Ok(())
+}

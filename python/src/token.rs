@@ -1,0 +1,231 @@
+//! Verification with the GIL released, and the `VerifiedToken` Python object.
+
+use std::cell::RefCell;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyTuple};
+use tokenguard::json::Value;
+use tokenguard::{
+    AccessToken, Error, Fault, Part, ScopeClaims, TokenBuffer, Validator, DEFAULT_MAX_TOKEN_BYTES,
+    MAX_TOKEN_BYTES_LIMIT,
+};
+
+use crate::errors::token_error;
+
+/// Decoded size of the largest token a policy may allow, 3/4 of its length.
+const LARGE_BUFFER_BYTES: usize = MAX_TOKEN_BYTES_LIMIT / 4 * 3;
+
+thread_local! {
+    // Only policies that raise max_token_bytes above the default use this buffer, so
+    // it is allocated on such a thread's first validation and reused afterwards.
+    static LARGE_BUFFER: RefCell<Option<Box<TokenBuffer<LARGE_BUFFER_BYTES>>>> =
+        const { RefCell::new(None) };
+}
+
+/// The parts of a verified token, owned so that they outlive the token buffer.
+pub(crate) struct Verified {
+    header: String,
+    payload: String,
+    subject: Option<String>,
+    client_id: Option<String>,
+    issuer: Option<String>,
+    audiences: Vec<String>,
+    scopes: Vec<String>,
+}
+
+/// Validates a token, or an `Authorization` value when `authorization` is true.
+pub(crate) fn verify(
+    validator: &Validator,
+    input: &[u8],
+    now: i64,
+    authorization: bool,
+    scope_claims: ScopeClaims,
+) -> Result<Verified, Error> {
+    let run =
+        |token: Result<AccessToken<'_>, Error>| token.map(|t| Verified::new(&t, scope_claims));
+    if validator.policy().max_token_bytes() <= DEFAULT_MAX_TOKEN_BYTES {
+        let mut buffer = TokenBuffer::new();
+        return run(select(validator, input, now, authorization, &mut buffer));
+    }
+    LARGE_BUFFER.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        // NOTE: each thread that validates under such a policy keeps 768 KiB until it
+        // exits. Release builds allocate the box directly; a debug build may first
+        // build the array on the stack.
+        let buffer = slot.get_or_insert_with(|| Box::new(TokenBuffer::with_capacity()));
+        run(select(validator, input, now, authorization, buffer))
+    })
+}
+
+fn select<'a, const N: usize>(
+    validator: &'a Validator,
+    input: &[u8],
+    now: i64,
+    authorization: bool,
+    buffer: &'a mut TokenBuffer<N>,
+) -> Result<AccessToken<'a>, Error> {
+    if authorization {
+        validator.validate_authorization(input, now, buffer)
+    } else {
+        validator.validate(input, now, buffer)
+    }
+}
+
+impl Verified {
+    fn new(token: &AccessToken<'_>, scope_claims: ScopeClaims) -> Self {
+        let claims = token.claims();
+        let text = |value: tokenguard::JsonStr<'_>| value.unescaped().into_owned();
+
+        let mut scopes: Vec<String> = claims.scopes().map(text).collect();
+        // The same rule as the policy's: `scp` counts only when `scope` is absent.
+        if scope_claims == ScopeClaims::ScopeOrScp && claims.get("scope").is_none() {
+            scopes = scp_values(claims.scp());
+        }
+        Self {
+            header: token.header().as_object().as_text().to_owned(),
+            payload: claims.as_object().as_text().to_owned(),
+            subject: claims.subject().map(text),
+            client_id: claims.client_id().map(text),
+            issuer: claims.issuer().map(text),
+            audiences: claims.audiences().map(text).collect(),
+            scopes,
+        }
+    }
+
+    /// Builds the Python object; the claims and header are parsed by `json.loads`.
+    pub(crate) fn into_python(self, py: Python<'_>) -> PyResult<VerifiedToken> {
+        let helpers = Helpers::get(py)?;
+        let header = helpers.read_only_json(py, &self.header)?;
+        let claims = helpers.read_only_json(py, &self.payload)?;
+        let expires_at = helpers.datetime(py, &claims.bind(py).get_item("exp")?)?;
+        Ok(VerifiedToken {
+            claims,
+            header,
+            subject: self.subject,
+            client_id: self.client_id,
+            issuer: self.issuer,
+            audiences: PyTuple::new(py, self.audiences)?.unbind(),
+            scopes: PyTuple::new(py, self.scopes)?.unbind(),
+            expires_at,
+            raw_payload: PyBytes::new(py, self.payload.as_bytes()).unbind(),
+        })
+    }
+}
+
+/// Reads `scp` as a space-delimited string or an array of strings.
+fn scp_values(scp: Option<Value<'_>>) -> Vec<String> {
+    match scp {
+        Some(Value::String(scp)) => scp
+            .unescaped()
+            .split(' ')
+            .filter(|scope| !scope.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|item| item.as_str())
+            .map(|scope| scope.unescaped().into_owned())
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// An access token that passed every check of a `Validator`.
+#[pyclass(frozen, module = "tokenguard._native")]
+pub(crate) struct VerifiedToken {
+    #[pyo3(get)]
+    claims: Py<PyAny>,
+    #[pyo3(get)]
+    header: Py<PyAny>,
+    #[pyo3(get)]
+    subject: Option<String>,
+    #[pyo3(get)]
+    client_id: Option<String>,
+    #[pyo3(get)]
+    issuer: Option<String>,
+    #[pyo3(get)]
+    audiences: Py<PyTuple>,
+    #[pyo3(get)]
+    scopes: Py<PyTuple>,
+    #[pyo3(get)]
+    expires_at: Py<PyAny>,
+    #[pyo3(get)]
+    raw_payload: Py<PyBytes>,
+}
+
+#[pymethods]
+impl VerifiedToken {
+    /// Returns whether the token grants `scope` exactly; a value that is not a `str`
+    /// is never granted.
+    fn has_scope(&self, py: Python<'_>, scope: &Bound<'_, PyAny>) -> PyResult<bool> {
+        self.scopes.bind(py).contains(scope)
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<tokenguard.VerifiedToken subject={:?} issuer={:?}>",
+            self.subject, self.issuer
+        )
+    }
+}
+
+/// The Python callables used to build a `VerifiedToken`, looked up once.
+struct Helpers {
+    loads: Py<PyAny>,
+    mapping_proxy: Py<PyAny>,
+    from_timestamp: Py<PyAny>,
+    utc: Py<PyAny>,
+    max: Py<PyAny>,
+    min: Py<PyAny>,
+}
+
+static HELPERS: PyOnceLock<Helpers> = PyOnceLock::new();
+
+impl Helpers {
+    fn get(py: Python<'_>) -> PyResult<&Helpers> {
+        HELPERS.get_or_try_init(py, || {
+            let datetime = py.import("datetime")?;
+            let class = datetime.getattr("datetime")?;
+            let utc = datetime.getattr("timezone")?.getattr("utc")?;
+            let aware = |bound: Bound<'_, PyAny>| -> PyResult<Py<PyAny>> {
+                let kwargs = pyo3::types::PyDict::new(py);
+                kwargs.set_item("tzinfo", &utc)?;
+                Ok(bound.call_method("replace", (), Some(&kwargs))?.unbind())
+            };
+            Ok(Helpers {
+                loads: py.import("json")?.getattr("loads")?.unbind(),
+                mapping_proxy: py.import("types")?.getattr("MappingProxyType")?.unbind(),
+                from_timestamp: class.getattr("fromtimestamp")?.unbind(),
+                max: aware(class.getattr("max")?)?,
+                min: aware(class.getattr("min")?)?,
+                utc: utc.unbind(),
+            })
+        })
+    }
+
+    /// Parses verified JSON into a read-only mapping.
+    ///
+    /// The core already checked the text. Python may still reject a value, such as an
+    /// integer longer than `sys.get_int_max_str_digits()` digits, and such a token is
+    /// reported as malformed rather than as an internal error.
+    fn read_only_json(&self, py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
+        let parsed = self.loads.bind(py).call1((text,)).map_err(|_| {
+            let error = Error::Malformed {
+                part: Part::Payload,
+                fault: Fault::JsonSyntax,
+            };
+            token_error(py, &error)
+        })?;
+        Ok(self.mapping_proxy.bind(py).call1((parsed,))?.unbind())
+    }
+
+    /// Converts `exp` to an aware UTC datetime, clamped to the datetime range.
+    fn datetime(&self, py: Python<'_>, exp: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        match self.from_timestamp.bind(py).call1((exp, self.utc.bind(py))) {
+            Ok(value) => Ok(value.unbind()),
+            Err(_) if exp.gt(0)? => Ok(self.max.clone_ref(py)),
+            Err(_) => Ok(self.min.clone_ref(py)),
+        }
+    }
+}

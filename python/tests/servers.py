@@ -1,0 +1,69 @@
+"""Test servers on 127.0.0.1: a JWKS and discovery endpoint, and thread runners."""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from conftest import SigningKey
+
+
+class KeyServer:
+    """An issuer's JWKS endpoint whose keys, headers and status a test can change."""
+
+    def __init__(self, *keys: SigningKey) -> None:
+        self.lock = threading.Lock()
+        self.keys = list(keys)
+        self.cache_control: str | None = "max-age=300"
+        self.status = 200
+        self.body: bytes | None = None
+        self.requests: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                server.handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}"
+        self.jwks_url = self.url + "/jwks.json"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def rotate(self, *keys: SigningKey) -> None:
+        with self.lock:
+            self.keys = list(keys)
+
+    def count(self, path: str = "/jwks.json") -> int:
+        with self.lock:
+            return self.requests.count(path)
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        with self.lock:
+            self.requests.append(request.path)
+            if request.path == "/.well-known/openid-configuration":
+                body = json.dumps({"issuer": self.url, "jwks_uri": self.jwks_url}).encode()
+            elif request.path == "/jwks.json":
+                body = self.body or json.dumps({"keys": [k.public_jwk for k in self.keys]}).encode()
+            else:
+                body = b"{}"
+            status = self.status if request.path == "/jwks.json" else 200
+            cache_control = self.cache_control
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json")
+        request.send_header("Content-Length", str(len(body)))
+        if cache_control is not None:
+            request.send_header("Cache-Control", cache_control)
+        request.end_headers()
+        request.wfile.write(body)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()

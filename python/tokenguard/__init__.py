@@ -1,0 +1,81 @@
+"""Validation of OAuth 2.0 JWT access tokens (RFC 9068, RFC 8725) on a Rust core.
+
+Build a :class:`Validator` once with the issuer's JWK Set and the policy, share it
+between threads, and call :meth:`Validator.validate` or
+:meth:`Validator.validate_header` per request. Every failure raises a subclass of
+:class:`TokenError`. :class:`JWKSClient` and :class:`AsyncJWKSClient` fetch and
+rotate the key set; ``tokenguard.asgi``, ``tokenguard.fastapi`` and
+``tokenguard.flask`` hold ready integrations.
+"""
+
+from tokenguard._errors import (
+    BadSignature,
+    ExpiredToken,
+    InsufficientScope,
+    InvalidClaim,
+    InvalidConfig,
+    InvalidKey,
+    IssuedInFuture,
+    KeyMismatch,
+    KidRequired,
+    Malformed,
+    MissingClaim,
+    NotYetValid,
+    ProofRequired,
+    TokenError,
+    TooLarge,
+    UnknownKeyId,
+    UnsupportedAlgorithm,
+    UnsupportedCrit,
+    WeakKey,
+    WrongAudience,
+    WrongIssuer,
+    WrongType,
+)
+from tokenguard._jwks import AsyncJWKSClient, JWKSClient, JWKSError
+from tokenguard._native import (
+    DEFAULT_LEEWAY_SECONDS,
+    DEFAULT_MAX_TOKEN_BYTES,
+    MAX_KEY_SET_BYTES,
+    MAX_LEEWAY_SECONDS,
+    MAX_TOKEN_BYTES_LIMIT,
+    Validator,
+    VerifiedToken,
+    unix_now,
+)
+
+__all__ = [
+    "DEFAULT_LEEWAY_SECONDS",
+    "DEFAULT_MAX_TOKEN_BYTES",
+    "MAX_KEY_SET_BYTES",
+    "MAX_LEEWAY_SECONDS",
+    "MAX_TOKEN_BYTES_LIMIT",
+    "AsyncJWKSClient",
+    "BadSignature",
+    "ExpiredToken",
+    "InsufficientScope",
+    "InvalidClaim",
+    "InvalidConfig",
+    "InvalidKey",
+    "IssuedInFuture",
+    "JWKSClient",
+    "JWKSError",
+    "KeyMismatch",
+    "KidRequired",
+    "Malformed",
+    "MissingClaim",
+    "NotYetValid",
+    "ProofRequired",
+    "TokenError",
+    "TooLarge",
+    "UnknownKeyId",
+    "UnsupportedAlgorithm",
+    "UnsupportedCrit",
+    "Validator",
+    "VerifiedToken",
+    "WeakKey",
+    "WrongAudience",
+    "WrongIssuer",
+    "WrongType",
+    "unix_now",
+]

@@ -1,0 +1,71 @@
+"""Type stubs of the ``tokenguard`` package, written by hand."""
+
+from tokenguard._errors import BadSignature as BadSignature
+from tokenguard._errors import ExpiredToken as ExpiredToken
+from tokenguard._errors import InsufficientScope as InsufficientScope
+from tokenguard._errors import InvalidClaim as InvalidClaim
+from tokenguard._errors import InvalidConfig as InvalidConfig
+from tokenguard._errors import InvalidKey as InvalidKey
+from tokenguard._errors import IssuedInFuture as IssuedInFuture
+from tokenguard._errors import KeyMismatch as KeyMismatch
+from tokenguard._errors import KidRequired as KidRequired
+from tokenguard._errors import Malformed as Malformed
+from tokenguard._errors import MissingClaim as MissingClaim
+from tokenguard._errors import NotYetValid as NotYetValid
+from tokenguard._errors import ProofRequired as ProofRequired
+from tokenguard._errors import TokenError as TokenError
+from tokenguard._errors import TooLarge as TooLarge
+from tokenguard._errors import UnknownKeyId as UnknownKeyId
+from tokenguard._errors import UnsupportedAlgorithm as UnsupportedAlgorithm
+from tokenguard._errors import UnsupportedCrit as UnsupportedCrit
+from tokenguard._errors import WeakKey as WeakKey
+from tokenguard._errors import WrongAudience as WrongAudience
+from tokenguard._errors import WrongIssuer as WrongIssuer
+from tokenguard._errors import WrongType as WrongType
+from tokenguard._jwks import AsyncJWKSClient as AsyncJWKSClient
+from tokenguard._jwks import JWKSClient as JWKSClient
+from tokenguard._jwks import JWKSError as JWKSError
+from tokenguard._native import DEFAULT_LEEWAY_SECONDS as DEFAULT_LEEWAY_SECONDS
+from tokenguard._native import DEFAULT_MAX_TOKEN_BYTES as DEFAULT_MAX_TOKEN_BYTES
+from tokenguard._native import MAX_KEY_SET_BYTES as MAX_KEY_SET_BYTES
+from tokenguard._native import MAX_LEEWAY_SECONDS as MAX_LEEWAY_SECONDS
+from tokenguard._native import MAX_TOKEN_BYTES_LIMIT as MAX_TOKEN_BYTES_LIMIT
+from tokenguard._native import Validator as Validator
+from tokenguard._native import VerifiedToken as VerifiedToken
+from tokenguard._native import unix_now as unix_now
+
+__all__ = [
+    "DEFAULT_LEEWAY_SECONDS",
+    "DEFAULT_MAX_TOKEN_BYTES",
+    "MAX_KEY_SET_BYTES",
+    "MAX_LEEWAY_SECONDS",
+    "MAX_TOKEN_BYTES_LIMIT",
+    "AsyncJWKSClient",
+    "BadSignature",
+    "ExpiredToken",
+    "InsufficientScope",
+    "InvalidClaim",
+    "InvalidConfig",
+    "InvalidKey",
+    "IssuedInFuture",
+    "JWKSClient",
+    "JWKSError",
+    "KeyMismatch",
+    "KidRequired",
+    "Malformed",
+    "MissingClaim",
+    "NotYetValid",
+    "ProofRequired",
+    "TokenError",
+    "TooLarge",
+    "UnknownKeyId",
+    "UnsupportedAlgorithm",
+    "UnsupportedCrit",
+    "Validator",
+    "VerifiedToken",
+    "WeakKey",
+    "WrongAudience",
+    "WrongIssuer",
+    "WrongType",
+    "unix_now",
+]

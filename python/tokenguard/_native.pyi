@@ -1,0 +1,155 @@
+"""Type stubs of the native module ``tokenguard._native``, written by hand."""
+
+import datetime
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Final, Literal, final
+
+__all__ = [
+    "DEFAULT_LEEWAY_SECONDS",
+    "DEFAULT_MAX_TOKEN_BYTES",
+    "MAX_KEY_SET_BYTES",
+    "MAX_LEEWAY_SECONDS",
+    "MAX_TOKEN_BYTES_LIMIT",
+    "Validator",
+    "VerifiedToken",
+    "challenge",
+    "unix_now",
+]
+
+DEFAULT_LEEWAY_SECONDS: Final[int]
+"""Leeway used when ``Validator`` is given none, in seconds (30)."""
+MAX_LEEWAY_SECONDS: Final[int]
+"""Largest accepted ``leeway``, in seconds (300)."""
+DEFAULT_MAX_TOKEN_BYTES: Final[int]
+"""Default ``max_token_bytes`` (16384)."""
+MAX_TOKEN_BYTES_LIMIT: Final[int]
+"""Largest accepted ``max_token_bytes`` (1048576)."""
+MAX_KEY_SET_BYTES: Final[int]
+"""Largest JWK Set document accepted, in bytes (1048576)."""
+
+_JwkSetSource = str | bytes | Mapping[str, Any]
+_HmacSecret = tuple[str | None, str, bytes]
+
+@final
+class VerifiedToken:
+    """An access token that passed every check of a :class:`Validator`."""
+
+    @property
+    def claims(self) -> Mapping[str, Any]:
+        """The verified claims as a read-only mapping (``types.MappingProxyType``)."""
+    @property
+    def header(self) -> Mapping[str, Any]:
+        """The verified JOSE header as a read-only mapping."""
+    @property
+    def subject(self) -> str | None:
+        """The ``sub`` claim."""
+    @property
+    def client_id(self) -> str | None:
+        """The ``client_id`` claim (RFC 9068 section 2.2)."""
+    @property
+    def issuer(self) -> str | None:
+        """The ``iss`` claim."""
+    @property
+    def audiences(self) -> tuple[str, ...]:
+        """The ``aud`` claim as a tuple, whether it was a string or an array."""
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """The granted scopes in token order: ``scope`` split on spaces, or ``scp``
+        when the validator reads it and ``scope`` is absent."""
+    @property
+    def expires_at(self) -> datetime.datetime:
+        """``exp`` as an aware UTC datetime, clamped to the ``datetime`` range."""
+    @property
+    def raw_payload(self) -> bytes:
+        """The verified payload JSON object, exactly as signed."""
+    def has_scope(self, scope: str) -> bool:
+        """Return whether ``scopes`` contains ``scope`` exactly."""
+
+@final
+class Validator:
+    """An immutable access-token policy with a replaceable JWK Set.
+
+    Safe to share between threads; ``validate`` releases the GIL while it
+    verifies. Every failure raises a :class:`tokenguard.TokenError` subclass;
+    configuration errors raise :class:`tokenguard.InvalidConfig`.
+    """
+
+    def __new__(
+        cls,
+        jwks: _JwkSetSource | None = None,
+        *,
+        issuers: str | Sequence[str],
+        audiences: str | Sequence[str],
+        algorithms: Iterable[str] | None = None,
+        leeway: int | None = None,
+        max_age: int | None = None,
+        typ: Literal["at+jwt", "jwt", "any"] | None = None,
+        profile: Literal["rfc9068"] | None = None,
+        required_claims: Iterable[str] | None = None,
+        required_scopes: Iterable[str] | None = None,
+        scope_match: Literal["all", "any"] | None = None,
+        scope_claims: Literal["scope", "scope-or-scp"] | None = None,
+        scope_hierarchy: str | None = None,
+        max_token_bytes: int | None = None,
+        hmac_secrets: Sequence[_HmacSecret] | None = None,
+    ) -> Validator:
+        """Build a validator from a JWK Set, or from HMAC secrets.
+
+        An option left at ``None`` takes the core's default: ``leeway`` 30,
+        ``typ`` ``"at+jwt"``, no required claims or scopes, ``scope_match``
+        ``"all"``, ``scope_claims`` ``"scope"`` and ``max_token_bytes`` 16384.
+
+        ``jwks`` is a JWK Set as JSON text, bytes or a dict. ``hmac_secrets`` is a
+        sequence of ``(kid, alg, secret)`` to use in its place, because a set may
+        not mix secret and public keys. ``issuers`` and ``audiences`` are compared
+        exactly. ``algorithms`` defaults to every asymmetric algorithm, or to the
+        secrets' HS* algorithms. ``leeway`` (at most 300) and ``max_age`` are in
+        seconds. ``typ="jwt"`` also accepts ``JWT`` or no ``typ``.
+        ``profile="rfc9068"`` requires ``iss``, ``exp``, ``aud``, ``sub``,
+        ``client_id``, ``iat`` and ``jti``. ``scope_hierarchy=":"`` lets
+        ``orders`` cover ``orders:read``.
+        """
+    def set_jwks(self, jwks: _JwkSetSource) -> None:
+        """Replace the key set atomically; the policy stays the same.
+
+        Validations already running finish with the old set. A set that fails to
+        load raises and leaves the current one in place.
+        """
+    @property
+    def key_ids(self) -> tuple[str, ...]:
+        """The ``kid`` of every usable key, sorted."""
+    @property
+    def rejected_keys(self) -> tuple[tuple[str | None, str], ...]:
+        """``(kid, reason)`` for each key the current set skipped."""
+    def validate(self, token: str | bytes, now: int | float | None = None) -> VerifiedToken:
+        """Validate a compact JWS access token.
+
+        ``now`` is the time in Unix seconds (a float is rounded down); ``None``
+        reads the system clock. A ``now`` outside the signed 64-bit range, NaN or
+        of another type raises ``InvalidConfig``; a token that is not ``str`` or
+        ``bytes`` raises ``Malformed``.
+        """
+    def validate_header(
+        self, authorization: str | bytes, now: int | float | None = None
+    ) -> VerifiedToken:
+        """Validate the token of an ``Authorization: Bearer`` header value.
+
+        A value in another scheme raises ``Malformed`` with ``error`` ``None``;
+        a malformed value, or the ``DPoP`` scheme, raises ``Malformed`` with
+        ``invalid_request``.
+        """
+
+def challenge(
+    error: str | None = None,
+    description: str | None = None,
+    realm: str | None = None,
+    scope: str | None = None,
+) -> str:
+    """Format a ``WWW-Authenticate: Bearer`` value (RFC 6750 section 3).
+
+    ``description`` is written only with a known ``error`` code; characters that
+    could end a quoted value early are escaped (``realm``) or replaced by ``?``.
+    """
+
+def unix_now() -> int:
+    """Return the system clock's time in Unix seconds."""
