@@ -1,0 +1,3 @@
+module tokenguard.example/tokenguard
+
+go 1.19
