@@ -4,7 +4,7 @@ Measures one validation per algorithm on one thread, then the throughput of 2
 threads against 1 for each library, and writes the tables to RESULTS.md next to
 this file. Run from the repository root after ``pip install "./python[test]"``:
 
-    target/python-venv/bin/python python/benches/python_bench.py
+    target/python-venv/bin/python benches/python_bench.py
 """
 
 from __future__ import annotations
@@ -168,7 +168,7 @@ def main() -> None:
         f"PyJWT {jwt.__version__}"
     )
     command = (
-        "target/python-venv/bin/python python/benches/python_bench.py "
+        "target/python-venv/bin/python benches/python_bench.py "
         f"--iterations {args.iterations} --repeats {args.repeats} --seconds {args.seconds}"
     )
     RESULTS.write_text(
