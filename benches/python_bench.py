@@ -19,10 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import jwt
+import tokenguard
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
-
-import tokenguard
 
 ISSUER = "https://auth.example.com"
 AUDIENCE = "https://api.example.com"
@@ -53,7 +52,9 @@ def make_case(alg: str) -> tuple[str, Callable[[], Any], Callable[[], Any]]:
         verifying_key: Any = secret
     else:
         if alg in ("RS256", "PS256"):
-            private: Any = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+            private: Any = rsa.generate_private_key(
+                public_exponent=65537, key_size=2048
+            )
             public = RSAAlgorithm.to_jwk(private.public_key(), as_dict=True)
         elif alg == "ES256":
             private = ec.generate_private_key(ec.SECP256R1())
@@ -63,7 +64,9 @@ def make_case(alg: str) -> tuple[str, Callable[[], Any], Callable[[], Any]]:
             public = OKPAlgorithm.to_jwk(private.public_key(), as_dict=True)
         public.update({"kid": "k1", "alg": alg})
         token = jwt.encode(claims, private, algorithm=alg, headers=header)
-        validator = tokenguard.Validator({"keys": [public]}, issuers=ISSUER, audiences=AUDIENCE)
+        validator = tokenguard.Validator(
+            {"keys": [public]}, issuers=ISSUER, audiences=AUDIENCE
+        )
         verifying_key = private.public_key()
 
     def with_tokenguard() -> Any:
@@ -129,10 +132,17 @@ def cpu_model() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=2000, help="calls per timed run")
-    parser.add_argument("--repeats", type=int, default=5, help="timed runs; the best is kept")
     parser.add_argument(
-        "--seconds", type=float, default=0.5, help="length of one throughput run, in seconds"
+        "--iterations", type=int, default=2000, help="calls per timed run"
+    )
+    parser.add_argument(
+        "--repeats", type=int, default=5, help="timed runs; the best is kept"
+    )
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=0.5,
+        help="length of one throughput run, in seconds",
     )
     args = parser.parse_args()
 
@@ -149,7 +159,9 @@ def main() -> None:
         assert ours().subject == theirs()["sub"]
         ours_us = per_call_us(ours, args.iterations, args.repeats)
         theirs_us = per_call_us(theirs, args.iterations, args.repeats)
-        single.append(f"| {alg} | {ours_us:.1f} | {theirs_us:.1f} | {theirs_us / ours_us:.1f} |")
+        single.append(
+            f"| {alg} | {ours_us:.1f} | {theirs_us:.1f} | {theirs_us / ours_us:.1f} |"
+        )
         print(single[-1], flush=True)
         for name, function in (("tokenguard", ours), ("PyJWT", theirs)):
             # Alternate 1 and 2 threads and keep the best of each, so that a burst of
@@ -158,7 +170,9 @@ def main() -> None:
             for _ in range(args.repeats):
                 one = max(one, throughput(function, 1, args.seconds))
                 two = max(two, throughput(function, 2, args.seconds))
-            threaded.append(f"| {alg} | {name} | {one:,.0f} | {two:,.0f} | {two / one:.2f} |")
+            threaded.append(
+                f"| {alg} | {name} | {one:,.0f} | {two:,.0f} | {two / one:.2f} |"
+            )
             print(threaded[-1], flush=True)
 
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
