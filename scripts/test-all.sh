@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # The shared suites are data from outside the repository; without them the
-# other tests still run, and the run says plainly that these did not.
+# other tests still run, and the run prints plainly that these did not.
 # TOKENGUARD_REQUIRE_SHARED=1 (set by .ci/run) makes their absence an error.
 shared="${TOKENGUARD_SHARED:-$(cd .. && pwd)/shared}"
 have_shared=1

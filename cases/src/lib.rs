@@ -63,7 +63,7 @@ impl Report {
 pub struct FormatError {
     /// The file, and the case id when one could be read.
     pub location: String,
-    /// What is wrong.
+    /// The problem found.
     pub message: String,
 }
 

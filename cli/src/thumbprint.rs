@@ -53,7 +53,7 @@ pub(crate) fn run(args: ThumbprintArgs) -> Result<(), Failure> {
         )),
     })?;
     // A thumbprint is a public, unsalted hash: for a secret it would let anyone
-    // who sees it test guesses of the secret offline.
+    // who reads it test guesses of the secret offline.
     if jwk.is_secret() {
         return Err(Failure::error(format!(
             "the JWK in {source} is an HMAC secret (kty oct); thumbprints are for public keys"

@@ -191,9 +191,9 @@ pub enum Fault {
 #[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AlgRejection {
-    /// The header asks for `none` (in any letter case), which never verifies.
+    /// The header names `none` (in any letter case), which never verifies.
     None,
-    /// The name is not a JWS algorithm this library knows.
+    /// The name is not a JWS algorithm this library implements.
     Unknown,
     /// ES512 is registered but the ring backend has no P-521 support.
     Es512Unsupported,
@@ -371,7 +371,7 @@ impl Error {
     /// check is `invalid_token`, except a missing scope, which is `insufficient_scope`.
     ///
     /// Returns `None` for a request in another authentication scheme, which RFC 6750
-    /// section 3.1 answers with a bare challenge and no error code, and for
+    /// section 3.1 meets with a bare challenge and no error code, and for
     /// [`Error::InvalidConfig`], a server fault rather than the client's.
     pub const fn bearer_error(&self) -> Option<BearerError> {
         match self {
@@ -389,7 +389,7 @@ impl Error {
         }
     }
 
-    /// Returns the HTTP status an API should answer with: 400, 401 or 403 as RFC 6750
+    /// Returns the HTTP status an API should send: 400, 401 or 403 as RFC 6750
     /// section 3.1 gives them, 401 for another authentication scheme, and 500 for a
     /// configuration error.
     pub const fn http_status(&self) -> u16 {

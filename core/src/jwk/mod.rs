@@ -173,7 +173,7 @@ impl Jwk {
 
     /// Reads a key from a checked JSON object, reporting why it cannot be used.
     fn from_object(object: Object<'_>) -> Result<Self, Rejected> {
-        // The kid is read first so that every rejection keeps it; a kid of the wrong
+        // The kid is read first so that every rejection keeps it. A kid of the wrong
         // type is itself a rejection and cannot be looked up.
         let kid = match object.get("kid") {
             Some(Value::String(kid)) => Some(kid.to_string().into_boxed_str()),

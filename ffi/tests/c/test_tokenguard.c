@@ -604,8 +604,11 @@ static void test_claims_of_every_type(void) {
     const uint8_t *json = NULL;
     CHECK_STATUS(tg_token_payload(token, &json, &len), TG_OK);
     CHECK(len > 0);
-    CHECK(json != NULL && json[0] == '{');
-    CHECK(json != NULL && json[len - 1] == '}');
+    CHECK(json != NULL);
+    if (json != NULL && len > 0) {
+        CHECK(json[0] == '{');
+        CHECK(json[len - 1] == '}');
+    }
     CHECK(contains(json, len, "\"jti\":\"fixture-claims\""));
     CHECK(contains(json, len, "\"huge\":1e400"));
     CHECK_STATUS(tg_token_header(token, &json, &len), TG_OK);
