@@ -13,6 +13,7 @@
  * verdicts. The last line is "N passed, N failed".
  */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -111,9 +112,14 @@ static void check_verdict(tg_status status, int known, int in_set, reader_counts
     counts->wrong_verdicts++;
 }
 
+/* Readers that have started; the writer waits for all of them, so that a
+ * scheduler that runs one thread at a time (valgrind does) still interleaves. */
+static atomic_int readers_started;
+
 static void *reader(void *arg) {
     reader_counts *counts = arg;
-    while (!atomic_load(&writer_done)) {
+    atomic_fetch_add(&readers_started, 1);
+    do {
         uint_fast64_t before = atomic_load(&sequence);
         tg_status always = validate(&es256, counts);
         tg_status only_a = validate(&es384, counts);
@@ -126,12 +132,15 @@ static void *reader(void *arg) {
         check_verdict(always, 1, 1, counts);
         check_verdict(only_a, known, !b_in_force, counts);
         check_verdict(only_b, known, b_in_force, counts);
-    }
+    } while (!atomic_load(&writer_done));
     return NULL;
 }
 
 static int writer(long swaps) {
     int failures = 0;
+    while (atomic_load(&readers_started) < READERS) {
+        sched_yield();
+    }
     for (long i = 1; i <= swaps; i++) {
         const fixture *next = i % 2 == 1 ? &set_b : &set_a;
         atomic_store(&sequence, (uint_fast64_t)(2 * i - 1));
