@@ -49,7 +49,7 @@ pub(crate) fn run(args: InspectArgs) -> Result<(), Failure> {
         .map_err(|fault| reject(malformed(Part::Payload, fault)))?;
 
     report!("UNVERIFIED: signature not checked");
-    print_line(&token_json(header, claims))?;
+    print_line(&token_json(Some(header), claims))?;
     report!("signature: {} bytes", decoded.signature_len);
     for line in date_lines(claims, now, args.now.is_some()) {
         report!("{line}");

@@ -7,9 +7,9 @@
 use tokenguard::json::{Object, Value};
 
 /// Writes `{"header": ..., "claims": ...}` with two-space indentation.
-pub(crate) fn token_json(header: Object<'_>, claims: Object<'_>) -> String {
+pub(crate) fn token_json(header: Option<Object<'_>>, claims: Object<'_>) -> String {
     let mut out = String::from("{\n  \"header\": ");
-    write_value(&mut out, Value::Object(header), Some(1));
+    write_value(&mut out, header.map_or(Value::Null, Value::Object), Some(1));
     out.push_str(",\n  \"claims\": ");
     write_value(&mut out, Value::Object(claims), Some(1));
     out.push_str("\n}");
@@ -111,7 +111,7 @@ mod tests {
         let claims = object(r#"{"aud":["a","b"],"x":{}}"#);
         let expected = "{\n  \"header\": {\n    \"alg\": \"ES256\"\n  },\n  \"claims\": {\n    \
                         \"aud\": [\n      \"a\",\n      \"b\"\n    ],\n    \"x\": {}\n  }\n}";
-        assert_eq!(token_json(header, claims), expected);
+        assert_eq!(token_json(Some(header), claims), expected);
     }
 
     #[test]
@@ -119,7 +119,7 @@ mod tests {
         let header = object(r#"{"alg":"HS256","kid":"k\n1"}"#);
         let claims = object(r#"{"exp":4102444800,"nested":{"deep":[true,false]}}"#);
         let parsed: serde_json::Value =
-            serde_json::from_str(&token_json(header, claims)).expect("output parses");
+            serde_json::from_str(&token_json(Some(header), claims)).expect("output parses");
         assert_eq!(parsed["header"]["kid"], "k\n1");
         assert_eq!(parsed["claims"]["nested"]["deep"][1], false);
     }

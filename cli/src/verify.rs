@@ -94,7 +94,7 @@ fn validate<const N: usize>(
         TokenInput::Authorization(value) => validator.validate_authorization(value, now, buffer)?,
     };
     Ok(token_json(
-        token.header().as_object(),
+        token.header().map(|header| header.as_object()),
         token.claims().as_object(),
     ))
 }

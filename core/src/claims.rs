@@ -42,6 +42,16 @@ impl<'a> Claims<'a> {
     pub fn parse(payload: &'a [u8]) -> Result<Self, Error> {
         let object =
             json::parse_object(payload).map_err(|fault| Error::malformed(Part::Payload, fault))?;
+        Self::from_object(object)
+    }
+
+    /// Reads the claims from a checked JSON object, such as an introspection response.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidClaim`] when a registered claim has the wrong type or a date
+    /// is out of range.
+    pub(crate) fn from_object(object: Object<'a>) -> Result<Self, Error> {
         let mut claims = Self {
             object,
             iss: None,

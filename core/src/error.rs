@@ -110,12 +110,24 @@ pub enum Error {
     /// The token is bound to a key by its `cnf` claim (RFC 7800), and a bearer check
     /// cannot prove possession of that key.
     ProofOfPossessionRequired,
+    /// The authorization server's introspection response says the token is not
+    /// active (RFC 7662 section 2.2): it is expired, revoked, or was never issued.
+    Inactive,
+    /// The token passed every check but was revoked through a
+    /// [`RevocationList`](crate::RevocationList).
+    Revoked,
     /// A configuration value is invalid; no token was examined.
     InvalidConfig {
         /// The option that is invalid, as named in the builder.
         field: &'static str,
         /// The problem with its value.
         reason: &'static str,
+    },
+    /// A [`RevocationList`](crate::RevocationList) has no room for another entry,
+    /// and none of its entries has expired; the revocation was not recorded.
+    RevocationListFull {
+        /// The number of entries the full table holds.
+        capacity: usize,
     },
 }
 
@@ -137,6 +149,9 @@ pub enum Part {
     KeySet,
     /// A single JWK.
     Key,
+    /// An introspection response (RFC 7662 section 2.2), or the claims of a signed
+    /// one (RFC 9701).
+    IntrospectionResponse,
 }
 
 /// The fault found in a malformed input.
@@ -311,7 +326,8 @@ impl Error {
     /// Returns the stable numeric code of this error.
     ///
     /// Codes are grouped by hundreds (1xx input, 2xx keys and signatures, 3xx claims,
-    /// 4xx configuration); a code is never reused for another meaning.
+    /// 4xx configuration, 5xx state of the caller's stores); a code is never reused
+    /// for another meaning.
     pub const fn code(&self) -> u16 {
         match self {
             Self::Malformed { .. } => 100,
@@ -334,7 +350,10 @@ impl Error {
             Self::WrongType => 307,
             Self::InsufficientScope => 308,
             Self::ProofOfPossessionRequired => 309,
+            Self::Inactive => 310,
+            Self::Revoked => 311,
             Self::InvalidConfig { .. } => 400,
+            Self::RevocationListFull { .. } => 500,
         }
     }
 
@@ -361,7 +380,10 @@ impl Error {
             Self::WrongType => "wrong_type",
             Self::InsufficientScope => "insufficient_scope",
             Self::ProofOfPossessionRequired => "proof_required",
+            Self::Inactive => "inactive",
+            Self::Revoked => "revoked",
             Self::InvalidConfig { .. } => "invalid_config",
+            Self::RevocationListFull { .. } => "revocation_list_full",
         }
     }
 
@@ -372,7 +394,8 @@ impl Error {
     ///
     /// Returns `None` for a request in another authentication scheme, which RFC 6750
     /// section 3.1 meets with a bare challenge and no error code, and for
-    /// [`Error::InvalidConfig`], a server fault rather than the client's.
+    /// [`Error::InvalidConfig`] and [`Error::RevocationListFull`], server faults
+    /// rather than the client's.
     pub const fn bearer_error(&self) -> Option<BearerError> {
         match self {
             Self::Malformed {
@@ -384,17 +407,17 @@ impl Error {
                 ..
             } => Some(BearerError::InvalidRequest),
             Self::InsufficientScope => Some(BearerError::InsufficientScope),
-            Self::InvalidConfig { .. } => None,
+            Self::InvalidConfig { .. } | Self::RevocationListFull { .. } => None,
             _ => Some(BearerError::InvalidToken),
         }
     }
 
     /// Returns the HTTP status an API should send: 400, 401 or 403 as RFC 6750
     /// section 3.1 gives them, 401 for another authentication scheme, and 500 for a
-    /// configuration error.
+    /// configuration error or a full revocation list.
     pub const fn http_status(&self) -> u16 {
         match (self, self.bearer_error()) {
-            (Self::InvalidConfig { .. }, _) => 500,
+            (Self::InvalidConfig { .. } | Self::RevocationListFull { .. }, _) => 500,
             (_, Some(error)) => error.http_status(),
             (_, None) => 401,
         }
@@ -473,9 +496,15 @@ impl fmt::Display for Error {
             Self::ProofOfPossessionRequired => {
                 f.write_str("token is bound to a key by cnf and needs a proof of possession")
             }
+            Self::Inactive => f.write_str("introspection response says the token is not active"),
+            Self::Revoked => f.write_str("token has been revoked"),
             Self::InvalidConfig { field, reason } => {
                 write!(f, "invalid configuration {field}: {reason}")
             }
+            Self::RevocationListFull { capacity } => write!(
+                f,
+                "revocation list is full ({capacity} unexpired entries); the revocation was not recorded"
+            ),
         }
     }
 }
@@ -492,6 +521,7 @@ impl fmt::Display for Part {
             Self::AuthorizationHeader => "authorization header",
             Self::KeySet => "key set",
             Self::Key => "key",
+            Self::IntrospectionResponse => "introspection response",
         })
     }
 }

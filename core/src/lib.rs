@@ -56,11 +56,13 @@ mod bearer;
 mod claims;
 mod crypto;
 mod error;
+mod introspection;
 pub mod json;
 mod jwk;
 mod jws;
 mod numeric_date;
 mod policy;
+mod revocation;
 mod validator;
 
 pub use alg::{AlgSet, Algorithm};
@@ -80,9 +82,11 @@ pub use jws::{
 };
 pub use numeric_date::NumericDate;
 pub use policy::{
-    Policy, PolicyBuilder, Profile, ScopeClaims, ScopeMatch, TokenType, DEFAULT_LEEWAY_SECONDS,
-    MAX_LEEWAY_SECONDS, MAX_TOKEN_BYTES_LIMIT,
+    Policy, PolicyBuilder, Profile, ScopeClaims, ScopeMatch, TokenType,
+    DEFAULT_INTROSPECTION_MAX_AGE_SECONDS, DEFAULT_LEEWAY_SECONDS, MAX_LEEWAY_SECONDS,
+    MAX_TOKEN_BYTES_LIMIT,
 };
+pub use revocation::{RevocationList, MAX_REVOCATION_ENTRIES};
 pub use validator::{AccessToken, Validator};
 
 /// Returns the system clock's time in Unix seconds, for the `now` argument.

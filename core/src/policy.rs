@@ -22,6 +22,10 @@ pub const DEFAULT_LEEWAY_SECONDS: u32 = 30;
 /// Largest accepted `max_token_bytes`, so that a typo cannot disable the size limit.
 pub const MAX_TOKEN_BYTES_LIMIT: usize = 1 << 20;
 
+/// Maximum age of a signed introspection response used when the builder is given
+/// none, in seconds: a response is an answer about now, not a credential to keep.
+pub const DEFAULT_INTROSPECTION_MAX_AGE_SECONDS: u32 = 60;
+
 /// The header `typ` a policy requires (RFC 8725 section 3.11).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TokenType {
@@ -83,6 +87,8 @@ pub struct Policy {
     scope_claims: ScopeClaims,
     scope_separator: Option<char>,
     max_token_bytes: usize,
+    introspection_audience: Option<Box<str>>,
+    introspection_max_age: u32,
 }
 
 /// Builds a [`Policy`]; invalid values are reported by [`build`](Self::build).
@@ -116,6 +122,8 @@ impl Policy {
                 scope_claims: ScopeClaims::Scope,
                 scope_separator: None,
                 max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
+                introspection_audience: None,
+                introspection_max_age: DEFAULT_INTROSPECTION_MAX_AGE_SECONDS,
             },
             error: None,
         }
@@ -134,6 +142,22 @@ impl Policy {
     /// Returns the leeway in seconds.
     pub const fn leeway(&self) -> u32 {
         self.leeway
+    }
+
+    /// Returns the audience a signed introspection response must name: this API's
+    /// client identifier at the authorization server.
+    pub fn introspection_audience(&self) -> Option<&str> {
+        self.introspection_audience.as_deref()
+    }
+
+    /// Returns the maximum age of a signed introspection response in seconds.
+    pub const fn introspection_max_age(&self) -> u32 {
+        self.introspection_max_age
+    }
+
+    /// Returns whether `iss` is one of the configured issuers.
+    pub(crate) fn accepts_issuer(&self, iss: JsonStr<'_>) -> bool {
+        self.issuers.iter().any(|issuer| iss.eq_str(issuer))
     }
 
     /// Returns the required scopes.
@@ -178,7 +202,7 @@ impl Policy {
         self.check_times(claims, now)?;
 
         let iss = claims.iss.ok_or_else(|| Error::missing_claim("iss"))?;
-        if !self.issuers.iter().any(|issuer| iss.eq_str(issuer)) {
+        if !self.accepts_issuer(iss) {
             return Err(Error::WrongIssuer);
         }
 
@@ -470,6 +494,28 @@ impl PolicyBuilder {
         let valid = (1..=MAX_TOKEN_BYTES_LIMIT).contains(&bytes);
         self.check(valid, "max_token_bytes", "must be between 1 and 1048576");
         self.policy.max_token_bytes = bytes;
+        self
+    }
+
+    /// Sets the audience a signed introspection response (RFC 9701) must carry in
+    /// `aud`: the client identifier this API uses at the authorization server.
+    /// Without it, signed responses are rejected as a configuration error.
+    #[must_use]
+    pub fn introspection_audience(mut self, audience: &str) -> Self {
+        self.check(
+            !audience.is_empty(),
+            "introspection_audience",
+            "must not be empty",
+        );
+        self.policy.introspection_audience = Some(audience.into());
+        self
+    }
+
+    /// Sets how old a signed introspection response may be, in seconds after its
+    /// `iat` plus the leeway; the default is [`DEFAULT_INTROSPECTION_MAX_AGE_SECONDS`].
+    #[must_use]
+    pub fn introspection_max_age(mut self, seconds: u32) -> Self {
+        self.policy.introspection_max_age = seconds;
         self
     }
 

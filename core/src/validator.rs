@@ -19,20 +19,31 @@ pub struct Validator {
     jws: JwsVerifier,
 }
 
-/// An access token whose signature, header and claims passed every check.
+/// An access token that passed every check, whether as a JWT or through an
+/// introspection response.
 ///
-/// It borrows the [`TokenBuffer`] its parts were decoded into and the validator, not
-/// the token text.
+/// A JWT's view borrows the [`TokenBuffer`] its parts were decoded into and the
+/// validator, not the token text; an introspection view borrows the response.
 #[derive(Clone, Copy, Debug)]
 pub struct AccessToken<'a> {
-    header: Header<'a>,
+    header: Option<Header<'a>>,
     claims: Claims<'a>,
 }
 
 impl<'a> AccessToken<'a> {
-    /// Returns the verified header.
-    pub const fn header(&self) -> &Header<'a> {
-        &self.header
+    /// Builds the view of a token accepted from an introspection response, which
+    /// has no JWS header of its own.
+    pub(crate) const fn introspected(claims: Claims<'a>) -> Self {
+        Self {
+            header: None,
+            claims,
+        }
+    }
+
+    /// Returns the verified JWS header, or `None` for a token accepted from an
+    /// introspection response.
+    pub const fn header(&self) -> Option<&Header<'a>> {
+        self.header.as_ref()
     }
 
     /// Returns the verified claims.
@@ -57,6 +68,10 @@ impl Validator {
     /// Returns the key set.
     pub const fn keys(&self) -> &JwkSet {
         &self.keys
+    }
+
+    pub(crate) const fn jws(&self) -> &JwsVerifier {
+        &self.jws
     }
 
     /// Validates a compact JWS access token at `now` (Unix seconds).
@@ -84,15 +99,21 @@ impl Validator {
         let verified = jws.verify(&self.keys)?;
 
         let claims = Claims::parse(verified.payload())?;
-        self.policy.check_claims(&claims, now)?;
+        self.check_bearer_claims(&claims, now)?;
+        Ok(AccessToken {
+            header: Some(*verified.header()),
+            claims,
+        })
+    }
+
+    /// Applies the policy to claims from either path, then rejects a token bound to
+    /// a key by `cnf`.
+    pub(crate) fn check_bearer_claims(&self, claims: &Claims<'_>, now: i64) -> Result<(), Error> {
+        self.policy.check_claims(claims, now)?;
         if claims.get("cnf").is_some() {
             return Err(Error::ProofOfPossessionRequired);
         }
-
-        Ok(AccessToken {
-            header: *verified.header(),
-            claims,
-        })
+        Ok(())
     }
 
     /// Validates the token of an `Authorization` header value with the `Bearer`

@@ -15,8 +15,8 @@ use std::hint::black_box;
 
 use signing::{SigningKey, AUDIENCE, ISSUER, LIFETIME_SECONDS, NOW};
 use tokenguard::{
-    AlgSet, Algorithm, Error, ExpiryRule, Fault, JwkSet, Part, Policy, Profile, TokenBuffer,
-    Validator,
+    AlgSet, Algorithm, Error, ExpiryRule, Fault, JwkSet, Part, Policy, Profile, RevocationList,
+    TokenBuffer, Validator,
 };
 
 /// Validations measured per case, after one warm-up validation.
@@ -329,6 +329,49 @@ fn rs256_allocates_only_in_ring() {
 #[test]
 fn ps256_allocates_only_in_ring() {
     check_algorithm(Algorithm::PS256);
+}
+
+/// Introspection responses are read in place, and the revocation list's tables
+/// were reserved when it was built: checking and revoking allocate nothing.
+#[test]
+fn introspection_and_revocation_allocate_nothing() {
+    let policy = Policy::builder()
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .require_scope("orders:read")
+        .build()
+        .expect("building the policy");
+    let keys = JwkSet::from_json(br#"{"keys":[]}"#).expect("building the key set");
+    let validator = Validator::new(policy, keys);
+    let exp = NOW + LIFETIME_SECONDS;
+    let bodies: Vec<String> = (0..ROUNDS)
+        .map(|i| {
+            format!(
+                r#"{{"active":true,"iss":"{ISSUER}","aud":"{AUDIENCE}","exp":{exp},"iat":{NOW},"sub":"user-{i}","jti":"tok-{i}","scope":"orders:read"}}"#
+            )
+        })
+        .collect();
+    let inactive = br#"{"active":false}"#;
+    let mut list =
+        RevocationList::new(ROUNDS as usize, ROUNDS as usize).expect("building the list");
+
+    let before = counts();
+    for body in &bodies {
+        let token = validator
+            .validate_introspection(black_box(body.as_bytes()), NOW)
+            .expect("an active response");
+        list.check(&token).expect("not revoked yet");
+        list.revoke_token(&token, NOW).expect("room for the jti");
+        let subject = token.claims().subject().expect("a subject").as_plain();
+        list.revoke_subject(ISSUER, subject.expect("no escapes"), NOW, exp, NOW)
+            .expect("room for the subject");
+        assert_eq!(list.check(&token), Err(Error::Revoked));
+        let outcome = validator.validate_introspection(black_box(inactive), NOW);
+        assert_eq!(outcome.err(), Some(Error::Inactive));
+    }
+    let after = counts();
+    assert_eq!(after.allocations - before.allocations, 0);
+    assert_eq!(list.token_count(), ROUNDS as usize);
 }
 
 /// Guards the counter itself: a test that cannot see allocations proves nothing.

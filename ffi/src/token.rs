@@ -22,11 +22,12 @@ use crate::status::{tg_status, TG_NOT_FOUND, TG_OUT_OF_RANGE, TG_TYPE_MISMATCH};
 /// Immutable; any number of threads may read one token at once. It owns its data
 /// and is freed with `tg_token_free`.
 pub struct tg_token {
-    /// The verified JOSE header, as decoded.
-    header: Box<str>,
+    /// The verified JOSE header, as decoded; `None` for a token accepted from an
+    /// introspection response.
+    header: Option<Box<str>>,
     /// The verified claims, as decoded.
     payload: Box<str>,
-    algorithm: Algorithm,
+    algorithm: Option<Algorithm>,
     /// The claims that grant scopes under the validator's policy.
     scope_claims: ScopeClaims,
 }
@@ -81,7 +82,7 @@ pub unsafe extern "C" fn tg_token_payload(
     out_len: *mut usize,
 ) -> tg_status {
     // SAFETY: the caller's promises are passed on.
-    unsafe { borrow(token, out_ptr, out_len, |token| &token.payload) }
+    unsafe { borrow(token, out_ptr, out_len, |token| Ok(&token.payload)) }
 }
 
 /// Writes a pointer to the verified JOSE header, one JSON object in UTF-8, and its
@@ -103,7 +104,7 @@ pub unsafe extern "C" fn tg_token_header(
     out_len: *mut usize,
 ) -> tg_status {
     // SAFETY: the caller's promises are passed on.
-    unsafe { borrow(token, out_ptr, out_len, |token| &token.header) }
+    unsafe { borrow(token, out_ptr, out_len, |token| token.header_text()) }
 }
 
 /// Writes the name of the algorithm that verified the token, such as "ES256", as a
@@ -124,7 +125,8 @@ pub unsafe extern "C" fn tg_token_algorithm(
     // SAFETY: the caller's promises are passed on.
     unsafe {
         write_value(token, out_name, "out_name", |token| {
-            Ok(algorithm_name(token.algorithm).as_ptr())
+            let algorithm = token.algorithm.ok_or_else(no_header)?;
+            Ok(algorithm_name(algorithm).as_ptr())
         })
     }
 }
@@ -810,9 +812,11 @@ fn validate_in<const N: usize>(
 impl tg_token {
     fn new(verified: &AccessToken<'_>, scope_claims: ScopeClaims) -> Self {
         Self {
-            header: verified.header().as_object().as_text().into(),
+            header: verified
+                .header()
+                .map(|header| header.as_object().as_text().into()),
             payload: verified.claims().as_object().as_text().into(),
-            algorithm: verified.header().alg(),
+            algorithm: verified.header().map(|header| header.alg()),
             scope_claims,
         }
     }
@@ -823,8 +827,12 @@ impl tg_token {
         Ok(Claims::parse(self.payload.as_bytes())?)
     }
 
+    fn header_text(&self) -> Result<&str, Failure> {
+        self.header.as_deref().ok_or_else(no_header)
+    }
+
     fn header_object(&self) -> Result<Object<'_>, Failure> {
-        json::parse_object(self.header.as_bytes()).map_err(|fault| {
+        json::parse_object(self.header_text()?.as_bytes()).map_err(|fault| {
             Failure::from(Error::Malformed {
                 part: Part::Header,
                 fault,
@@ -943,14 +951,14 @@ unsafe fn borrow(
     token: *const tg_token,
     out_ptr: *mut *const u8,
     out_len: *mut usize,
-    part: fn(&tg_token) -> &str,
+    part: fn(&tg_token) -> Result<&str, Failure>,
 ) -> tg_status {
     boundary::call(|| {
         // SAFETY: the caller promises a live token.
         let token = unsafe { boundary::handle(token, "token") }?;
         let out_ptr = Out::new(out_ptr, "out_ptr")?;
         let out_len = Out::new(out_len, "out_len")?;
-        let text = part(token);
+        let text = part(token)?;
         // SAFETY: the caller promises the out-parameters are valid for writes.
         unsafe {
             out_ptr.write(text.as_ptr());
@@ -958,6 +966,13 @@ unsafe fn borrow(
         }
         Ok(())
     })
+}
+
+fn no_header() -> Failure {
+    Failure::new(
+        TG_NOT_FOUND,
+        "the token was accepted from an introspection response and has no JWS header",
+    )
 }
 
 /// Copies a registered string claim, which the core has type-checked.

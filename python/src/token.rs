@@ -83,7 +83,10 @@ impl Verified {
             scopes = scp_values(claims.scp());
         }
         Self {
-            header: token.header().as_object().as_text().to_owned(),
+            header: token
+                .header()
+                .map_or("null", |header| header.as_object().as_text())
+                .to_owned(),
             payload: claims.as_object().as_text().to_owned(),
             subject: claims.subject().map(text),
             client_id: claims.client_id().map(text),
