@@ -8,10 +8,12 @@
 
 use alloc::vec::Vec;
 
+use crate::claims::Claims;
 use crate::crypto::Sha256;
 use crate::error::Error;
 use crate::json::JsonStr;
 use crate::policy::MAX_LEEWAY_SECONDS;
+#[cfg(doc)]
 use crate::validator::AccessToken;
 
 /// Largest capacity of one table of a [`RevocationList`], in entries (48 bytes each).
@@ -103,13 +105,12 @@ impl RevocationList {
     ///
     /// [`Error::MissingClaim`] when the token has no `jti` or `exp`, and as
     /// [`revoke`](Self::revoke).
-    pub fn revoke_token(&mut self, token: &AccessToken<'_>, now: i64) -> Result<(), Error> {
-        let claims = token.claims();
+    pub fn revoke_token(&mut self, claims: &Claims<'_>, now: i64) -> Result<(), Error> {
         let jti = claims.jwt_id().ok_or_else(|| Error::missing_claim("jti"))?;
         let exp = claims
             .expires_at()
             .ok_or_else(|| Error::missing_claim("exp"))?;
-        let key = entry_key(Kind::TokenId, issuer_of(token), jti);
+        let key = entry_key(Kind::TokenId, issuer_of(claims), jti);
         self.tokens.insert(key, exp.seconds(), 0, now)
     }
 
@@ -140,7 +141,8 @@ impl RevocationList {
         self.subjects.insert(key, keep_until, cutoff, now)
     }
 
-    /// Checks a validated token against the list.
+    /// Checks the claims of a validated token, [`AccessToken::claims`], against the
+    /// list.
     ///
     /// A token is revoked when its `iss` and `jti` were revoked, or when its `iss`
     /// and `sub` have a cut-off and its `iat` is at or before the cut-off or absent.
@@ -151,9 +153,8 @@ impl RevocationList {
     /// # Errors
     ///
     /// [`Error::Revoked`] when the token is revoked.
-    pub fn check(&self, token: &AccessToken<'_>) -> Result<(), Error> {
-        let claims = token.claims();
-        let issuer = issuer_of(token);
+    pub fn check(&self, claims: &Claims<'_>) -> Result<(), Error> {
+        let issuer = issuer_of(claims);
         if let Some(jti) = claims.jwt_id() {
             if self
                 .tokens
@@ -267,9 +268,9 @@ impl Table {
 }
 
 /// Returns the token's issuer, or the empty string when it has none (a policy
-/// always requires `iss`, so this happens only for hand-built views).
-fn issuer_of<'a>(token: &AccessToken<'a>) -> JsonStr<'a> {
-    token.claims().issuer().unwrap_or(JsonStr::from_plain(""))
+/// always requires `iss`, so this happens only for claims parsed by hand).
+fn issuer_of<'a>(claims: &Claims<'a>) -> JsonStr<'a> {
+    claims.issuer().unwrap_or(JsonStr::from_plain(""))
 }
 
 /// Hashes the kind, the issuer's length and unescaped bytes, and the value's
