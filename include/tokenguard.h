@@ -103,6 +103,19 @@ typedef enum tg_scheme {
 } tg_scheme;
 
 /**
+ * A revocation list: revoked tokens by issuer and `jti`, and per-subject
+ * cut-offs that revoke every token issued up to a time.
+ *
+ * Both tables have the fixed capacity given to `tg_revocation_list_new`. An entry
+ * is kept until 300 seconds (the largest leeway) after the time it was given to
+ * expire at; a full table evicts expired entries, and otherwise the revocation
+ * fails with `TG_REVOCATION_LIST_FULL` and is not recorded. Any number of
+ * threads may use one list at once; only `tg_revocation_list_free` must not
+ * overlap another call on it.
+ */
+typedef struct tg_revocation_list tg_revocation_list;
+
+/**
  * An access token whose signature, header and claims passed every check.
  *
  * Immutable; any number of threads may read one token at once. It owns its data
@@ -125,7 +138,8 @@ typedef struct tg_validator tg_validator;
  *
  * Values 100 to 899 are the `code()` values of the Rust core's `Error`, grouped by
  * hundreds: 1xx malformed input, 2xx keys and signatures, 3xx claims, 4xx
- * configuration. Values 900 to 999 belong to the C layer. A value is never reused
+ * configuration, 5xx the state of a store such as a revocation list. Values 900
+ * to 999 belong to the C layer. A value is never reused
  * for another meaning. A newer library may return core codes that an older header
  * does not define, and `tg_status_name` returns "unknown" for them.
  */
@@ -238,9 +252,25 @@ typedef int32_t tg_status;
 #define TG_PROOF_REQUIRED 309
 
 /**
+ * The introspection response says the token is not active.
+ */
+#define TG_INACTIVE 310
+
+/**
+ * The token passed every check but is on a revocation list.
+ */
+#define TG_REVOKED 311
+
+/**
  * The configuration is invalid; the message names the field.
  */
 #define TG_INVALID_CONFIG 400
+
+/**
+ * A revocation list has no room and no expired entry to evict; the revocation
+ * was not recorded.
+ */
+#define TG_REVOCATION_LIST_FULL 500
 
 /**
  * A pointer argument that must not be NULL is NULL.
@@ -330,8 +360,8 @@ const char *tg_status_bearer_error(tg_status status);
  * Returns the HTTP status an API should respond with for `status`.
  *
  * 200 for `TG_OK`; 401, or 403 for `TG_INSUFFICIENT_SCOPE`, for a rejected token
- * (RFC 6750 section 3.1); 500 for `TG_INVALID_CONFIG`, the C layer's own statuses
- * and unknown statuses, which are the server's fault. `TG_MALFORMED` maps to 401,
+ * (RFC 6750 section 3.1); 500 for `TG_INVALID_CONFIG`, `TG_REVOCATION_LIST_FULL`,
+ * the C layer's own statuses and unknown statuses, which are the server's fault. `TG_MALFORMED` maps to 401,
  * as for a malformed token; for a malformed `Authorization` value (400), use
  * `tg_last_error_http_status`.
  */
@@ -363,6 +393,11 @@ uint16_t tg_status_http_status(tg_status status);
  * - `hmac_secrets`: array of `{"kid": ..., "alg": "HS256", "secret_base64url":
  *   ...}` (`kid` optional), verifying HMAC tokens in place of a JWK Set; then
  *   `jwks_len` must be 0.
+ * - `introspection_audience`: the client identifier of this API at the
+ *   authorization server, which signed introspection responses must carry in
+ *   `aud`; without it `tg_validator_validate_signed_introspection` fails with
+ *   `TG_INVALID_CONFIG`. `introspection_max_age`: how many seconds after its
+ *   `iat`, plus the leeway, a signed response is accepted, default 60.
  *
  * Neither input need be NUL-terminated, and both are copied: the caller may free
  * them when the call returns. The caller owns the new validator and frees it with
@@ -482,6 +517,61 @@ tg_status tg_validator_validate_authorization(const struct tg_validator *validat
                                               size_t value_len,
                                               int64_t now,
                                               struct tg_token **out_token);
+
+/**
+ * Checks an RFC 7662 introspection response body at `now` with the validator's
+ * policy, and writes the token it describes to `*out_token`.
+ *
+ * The body must be a JSON object whose `active` member is a boolean. An active
+ * response then passes the claim checks of `tg_validator_validate`: `exp` is
+ * required, and `iss` and `aud` must match the configuration even though RFC 7662
+ * makes them optional. The token has no JWS header, so `tg_token_header`,
+ * `tg_token_algorithm` and `tg_token_key_id` return `TG_NOT_FOUND` for it; the
+ * claim functions read the response's members. Ownership is as for
+ * `tg_validator_validate`.
+ *
+ * # Errors
+ *
+ * `TG_INACTIVE` for `"active": false`; `TG_MALFORMED` for a body that is not a
+ * JSON object or whose `active` is missing or not a boolean; `TG_TOO_LARGE` above
+ * `max_token_bytes`; otherwise the claim errors of `tg_validator_validate`.
+ *
+ * # Safety
+ *
+ * As for `tg_validator_validate`, with `body_ptr` and `body_len`.
+ */
+tg_status tg_validator_validate_introspection(const struct tg_validator *validator,
+                                              const uint8_t *body_ptr,
+                                              size_t body_len,
+                                              int64_t now,
+                                              struct tg_token **out_token);
+
+/**
+ * Checks an RFC 9701 signed introspection response (a JWT of media type
+ * `application/token-introspection+jwt`) at `now`, and writes the token it
+ * describes to `*out_token`.
+ *
+ * The response is verified with the validator's key set and algorithms. Its
+ * header `typ` must be `token-introspection+jwt`, its `iss` a configured issuer,
+ * its `aud` the configured `introspection_audience`, and its `iat` within
+ * `introspection_max_age` plus the leeway. Its `token_introspection` member is
+ * then checked as `tg_validator_validate_introspection` checks a body.
+ *
+ * # Errors
+ *
+ * `TG_INVALID_CONFIG` without `introspection_audience`; the errors of
+ * `tg_validator_validate` for the response JWT and its claims; then those of
+ * `tg_validator_validate_introspection`.
+ *
+ * # Safety
+ *
+ * As for `tg_validator_validate`, with `response_ptr` and `response_len`.
+ */
+tg_status tg_validator_validate_signed_introspection(const struct tg_validator *validator,
+                                                     const uint8_t *response_ptr,
+                                                     size_t response_len,
+                                                     int64_t now,
+                                                     struct tg_token **out_token);
 
 /**
  * Frees a validator. NULL is ignored.
@@ -914,6 +1004,155 @@ tg_status tg_token_claim_array_string(const struct tg_token *token,
                                       uint8_t *buf,
                                       size_t buf_len,
                                       size_t *out_len);
+
+/**
+ * Builds an empty revocation list with room for `max_tokens` revoked `jti`
+ * values and `max_subjects` subject cut-offs, and writes it to `*out_list`.
+ *
+ * The tables are allocated here, about 48 bytes per entry; revoking and checking
+ * allocate nothing. The caller owns the list and frees it with
+ * `tg_revocation_list_free`.
+ *
+ * # Errors
+ *
+ * `TG_INVALID_CONFIG` when a capacity exceeds 4194304, `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `out_list` must be valid for a write.
+ */
+tg_status tg_revocation_list_new(size_t max_tokens,
+                                 size_t max_subjects,
+                                 struct tg_revocation_list **out_list);
+
+/**
+ * Revokes the token with `jti` from `issuer` until `expires_at` (its `exp`, in
+ * Unix seconds), at `now`.
+ *
+ * Revoking a `jti` twice keeps the later expiry. A token whose `exp` is more than
+ * 300 seconds before `now` cannot pass validation, so it is not stored and the
+ * call succeeds. Both strings are copied into a digest and need not be
+ * NUL-terminated.
+ *
+ * # Errors
+ *
+ * `TG_REVOCATION_LIST_FULL`, `TG_INVALID_UTF8`, `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `list` must be a live list; `issuer_ptr` and `jti_ptr` must point to
+ * `issuer_len` and `jti_len` readable bytes, or be NULL with length 0.
+ */
+tg_status tg_revocation_list_revoke(const struct tg_revocation_list *list,
+                                    const uint8_t *issuer_ptr,
+                                    size_t issuer_len,
+                                    const uint8_t *jti_ptr,
+                                    size_t jti_len,
+                                    int64_t expires_at,
+                                    int64_t now);
+
+/**
+ * Revokes a verified token by its `iss`, `jti` and `exp`, at `now`.
+ *
+ * # Errors
+ *
+ * `TG_MISSING_CLAIM` when the token has no `jti` or `exp`,
+ * `TG_REVOCATION_LIST_FULL`, `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `list` must be a live list and `token` a live token.
+ */
+tg_status tg_revocation_list_revoke_token(const struct tg_revocation_list *list,
+                                          const struct tg_token *token,
+                                          int64_t now);
+
+/**
+ * Revokes every token of `subject` from `issuer` issued at or before `cutoff`
+ * (compared with `iat`, in Unix seconds), at `now`.
+ *
+ * The entry is kept until `keep_until`, which should be `cutoff` plus the longest
+ * lifetime the issuer gives its tokens. A second cut-off for the same subject
+ * keeps the later `cutoff` and the later `keep_until`. A token of that subject
+ * without `iat` counts as revoked.
+ *
+ * # Errors
+ *
+ * `TG_REVOCATION_LIST_FULL`, `TG_INVALID_UTF8`, `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `list` must be a live list; `issuer_ptr` and `subject_ptr` must point to
+ * `issuer_len` and `subject_len` readable bytes, or be NULL with length 0.
+ */
+tg_status tg_revocation_list_revoke_subject(const struct tg_revocation_list *list,
+                                            const uint8_t *issuer_ptr,
+                                            size_t issuer_len,
+                                            const uint8_t *subject_ptr,
+                                            size_t subject_len,
+                                            int64_t cutoff,
+                                            int64_t keep_until,
+                                            int64_t now);
+
+/**
+ * Checks a verified token against the list: `TG_OK` when it is not revoked.
+ *
+ * Call it after validation, on every request that a revocation must stop.
+ *
+ * # Errors
+ *
+ * `TG_REVOKED` when the token's `iss` and `jti` were revoked, or its `iss` and
+ * `sub` have a cut-off at or after its `iat` (or it has no `iat`);
+ * `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `list` must be a live list and `token` a live token.
+ */
+tg_status tg_revocation_list_check(const struct tg_revocation_list *list,
+                                   const struct tg_token *token);
+
+/**
+ * Removes every entry whose time has passed at `now`, and writes how many were
+ * removed to `*out_removed`.
+ *
+ * # Errors
+ *
+ * `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `list` must be a live list and `out_removed` valid for a write.
+ */
+tg_status tg_revocation_list_evict_expired(const struct tg_revocation_list *list,
+                                           int64_t now,
+                                           size_t *out_removed);
+
+/**
+ * Writes the number of revoked `jti` values to `*out_tokens` and of subject
+ * cut-offs to `*out_subjects`.
+ *
+ * # Errors
+ *
+ * `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `list` must be a live list and each out-parameter valid for a write.
+ */
+tg_status tg_revocation_list_counts(const struct tg_revocation_list *list,
+                                    size_t *out_tokens,
+                                    size_t *out_subjects);
+
+/**
+ * Frees a revocation list. NULL is ignored.
+ *
+ * # Safety
+ *
+ * `list` must be NULL or a list from `tg_revocation_list_new` that was not freed
+ * yet, and no other call may use it while or after it is freed.
+ */
+void tg_revocation_list_free(struct tg_revocation_list *list);
 
 /**
  * Parses an `Authorization` header value as `scheme 1*SP token` and writes the

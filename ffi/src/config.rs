@@ -25,7 +25,7 @@ use crate::status::{TG_INVALID_CONFIG, TG_TOO_LARGE};
 pub(crate) const MAX_CONFIG_BYTES: usize = MAX_KEY_SET_BYTES;
 
 /// The fields of a configuration, in the order the header documents them.
-const FIELDS: [&str; 14] = [
+const FIELDS: [&str; 16] = [
     "issuers",
     "audiences",
     "algorithms",
@@ -40,6 +40,8 @@ const FIELDS: [&str; 14] = [
     "scope_hierarchy",
     "max_token_bytes",
     "hmac_secrets",
+    "introspection_audience",
+    "introspection_max_age",
 ];
 
 /// The fields of one entry of `hmac_secrets`.
@@ -154,6 +156,12 @@ fn text_lists(fields: &Fields<'_>, mut builder: PolicyBuilder) -> Result<PolicyB
             builder = builder.require_scope(&scope);
         }
     }
+    if let Some(value) = fields.get("introspection_audience") {
+        let Value::String(audience) = value else {
+            return Err(wrong_type("introspection_audience", "a string", value));
+        };
+        builder = builder.introspection_audience(&audience.unescaped());
+    }
     Ok(builder)
 }
 
@@ -220,6 +228,11 @@ fn numbers(fields: &Fields<'_>, mut builder: PolicyBuilder) -> Result<PolicyBuil
     if let Some(value) = fields.get("max_token_bytes") {
         let expected = format!("a whole number of bytes from 1 to {MAX_TOKEN_BYTES_LIMIT}");
         builder = builder.max_token_bytes(integer(value, "max_token_bytes", &expected)?);
+    }
+    if let Some(value) = fields.get("introspection_max_age") {
+        let expected = format!("a whole number of seconds from 0 to {}", u32::MAX);
+        let seconds = integer(value, "introspection_max_age", &expected)?;
+        builder = builder.introspection_max_age(seconds);
     }
     Ok(builder)
 }

@@ -27,6 +27,8 @@ mod validator;
 
 mod token;
 
+mod revocation;
+
 mod bearer;
 
 mod last_error;
@@ -39,6 +41,7 @@ pub use last_error::{
     tg_last_error_bearer_error, tg_last_error_http_status, tg_last_error_message,
     tg_last_error_www_authenticate,
 };
+pub use revocation::*;
 pub use status::*;
 pub use token::*;
 pub use validator::*;

@@ -12,7 +12,8 @@ use tokenguard_core::{
 ///
 /// Values 100 to 899 are the `code()` values of the Rust core's `Error`, grouped by
 /// hundreds: 1xx malformed input, 2xx keys and signatures, 3xx claims, 4xx
-/// configuration. Values 900 to 999 belong to the C layer. A value is never reused
+/// configuration, 5xx the state of a store such as a revocation list. Values 900
+/// to 999 belong to the C layer. A value is never reused
 /// for another meaning. A newer library may return core codes that an older header
 /// does not define, and `tg_status_name` returns "unknown" for them.
 pub type tg_status = i32;
@@ -60,8 +61,15 @@ pub const TG_WRONG_TYPE: tg_status = 307;
 pub const TG_INSUFFICIENT_SCOPE: tg_status = 308;
 /// The token is bound to a key by `cnf`, and a bearer check cannot prove possession.
 pub const TG_PROOF_REQUIRED: tg_status = 309;
+/// The introspection response says the token is not active.
+pub const TG_INACTIVE: tg_status = 310;
+/// The token passed every check but is on a revocation list.
+pub const TG_REVOKED: tg_status = 311;
 /// The configuration is invalid; the message names the field.
 pub const TG_INVALID_CONFIG: tg_status = 400;
+/// A revocation list has no room and no expired entry to evict; the revocation
+/// was not recorded.
+pub const TG_REVOCATION_LIST_FULL: tg_status = 500;
 /// A pointer argument that must not be NULL is NULL.
 pub const TG_NULL_POINTER: tg_status = 900;
 /// A text argument is not valid UTF-8.
@@ -131,8 +139,8 @@ pub extern "C" fn tg_status_bearer_error(status: tg_status) -> *const c_char {
 /// Returns the HTTP status an API should respond with for `status`.
 ///
 /// 200 for `TG_OK`; 401, or 403 for `TG_INSUFFICIENT_SCOPE`, for a rejected token
-/// (RFC 6750 section 3.1); 500 for `TG_INVALID_CONFIG`, the C layer's own statuses
-/// and unknown statuses, which are the server's fault. `TG_MALFORMED` maps to 401,
+/// (RFC 6750 section 3.1); 500 for `TG_INVALID_CONFIG`, `TG_REVOCATION_LIST_FULL`,
+/// the C layer's own statuses and unknown statuses, which are the server's fault. `TG_MALFORMED` maps to 401,
 /// as for a malformed token; for a malformed `Authorization` value (400), use
 /// `tg_last_error_http_status`.
 #[no_mangle]
@@ -166,7 +174,7 @@ const fn status(status: tg_status, name: &'static CStr, message: &'static CStr) 
 }
 
 /// Every status this version knows, in increasing order.
-pub(crate) const STATUSES: [StatusInfo; 30] = [
+pub(crate) const STATUSES: [StatusInfo; 33] = [
     status(TG_OK, c"ok", c"success"),
     status(TG_MALFORMED, c"malformed", c"the input is not well-formed"),
     status(
@@ -261,9 +269,20 @@ pub(crate) const STATUSES: [StatusInfo; 30] = [
         c"token is bound to a key by cnf and needs a proof of possession",
     ),
     status(
+        TG_INACTIVE,
+        c"inactive",
+        c"introspection response says the token is not active",
+    ),
+    status(TG_REVOKED, c"revoked", c"token has been revoked"),
+    status(
         TG_INVALID_CONFIG,
         c"invalid_config",
         c"the configuration is invalid",
+    ),
+    status(
+        TG_REVOCATION_LIST_FULL,
+        c"revocation_list_full",
+        c"revocation list is full; the revocation was not recorded",
     ),
     status(
         TG_NULL_POINTER,
@@ -355,10 +374,13 @@ pub(crate) fn sample_error(status: tg_status) -> Option<Error> {
         TG_WRONG_TYPE => Error::WrongType,
         TG_INSUFFICIENT_SCOPE => Error::InsufficientScope,
         TG_PROOF_REQUIRED => Error::ProofOfPossessionRequired,
+        TG_INACTIVE => Error::Inactive,
+        TG_REVOKED => Error::Revoked,
         TG_INVALID_CONFIG => Error::InvalidConfig {
             field: "",
             reason: "",
         },
+        TG_REVOCATION_LIST_FULL => Error::RevocationListFull { capacity: 0 },
         _ => return None,
     };
     Some(error)
@@ -438,12 +460,17 @@ mod tests {
         );
         assert!(tg_status_bearer_error(TG_OK).is_null());
         assert!(tg_status_bearer_error(TG_INVALID_CONFIG).is_null());
+        assert!(tg_status_bearer_error(TG_REVOCATION_LIST_FULL).is_null());
+        assert_eq!(text(tg_status_bearer_error(TG_REVOKED)), "invalid_token");
+        assert_eq!(text(tg_status_bearer_error(TG_INACTIVE)), "invalid_token");
         assert!(tg_status_bearer_error(TG_PANIC).is_null());
 
         assert_eq!(tg_status_http_status(TG_OK), 200);
         assert_eq!(tg_status_http_status(TG_EXPIRED), 401);
         assert_eq!(tg_status_http_status(TG_INSUFFICIENT_SCOPE), 403);
         assert_eq!(tg_status_http_status(TG_INVALID_CONFIG), 500);
+        assert_eq!(tg_status_http_status(TG_REVOCATION_LIST_FULL), 500);
+        assert_eq!(tg_status_http_status(TG_REVOKED), 401);
         assert_eq!(tg_status_http_status(TG_NULL_POINTER), 500);
         assert_eq!(tg_status_http_status(777), 500);
     }

@@ -751,6 +751,10 @@ pub(crate) enum Input<'a> {
     Token(&'a [u8]),
     /// A whole `Authorization` header value.
     Authorization(&'a [u8]),
+    /// An RFC 7662 introspection response body.
+    Introspection(&'a [u8]),
+    /// An RFC 9701 signed introspection response.
+    SignedIntrospection(&'a [u8]),
 }
 
 /// Token lengths up to which the smaller heap buffers suffice.
@@ -769,7 +773,14 @@ pub(crate) fn validate(
     scope_claims: ScopeClaims,
 ) -> Result<tg_token, Error> {
     let len = match input {
-        Input::Token(bytes) | Input::Authorization(bytes) => bytes.len(),
+        Input::Token(bytes) | Input::Authorization(bytes) | Input::SignedIntrospection(bytes) => {
+            bytes.len()
+        }
+        // A response body is read in place, so it needs no buffer.
+        Input::Introspection(body) => {
+            let verified = validator.validate_introspection(body, now)?;
+            return Ok(tg_token::new(&verified, scope_claims));
+        }
     };
     // A token over the policy's maximum is rejected before decoding, so the
     // default buffer suffices for it too. An `Authorization` value is longer than
@@ -805,6 +816,10 @@ fn validate_in<const N: usize>(
     let verified = match input {
         Input::Token(token) => validator.validate(token, now, buffer)?,
         Input::Authorization(value) => validator.validate_authorization(value, now, buffer)?,
+        Input::Introspection(body) => validator.validate_introspection(body, now)?,
+        Input::SignedIntrospection(response) => {
+            validator.validate_signed_introspection(response, now, buffer)?
+        }
     };
     Ok(tg_token::new(&verified, scope_claims))
 }
@@ -823,7 +838,7 @@ impl tg_token {
 
     /// Reads the claims again from the payload, which passed this same parse when
     /// the token was validated.
-    fn claims(&self) -> Result<Claims<'_>, Failure> {
+    pub(crate) fn claims(&self) -> Result<Claims<'_>, Failure> {
         Ok(Claims::parse(self.payload.as_bytes())?)
     }
 

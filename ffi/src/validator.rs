@@ -50,6 +50,11 @@ pub struct tg_validator {
 /// - `hmac_secrets`: array of `{"kid": ..., "alg": "HS256", "secret_base64url":
 ///   ...}` (`kid` optional), verifying HMAC tokens in place of a JWK Set; then
 ///   `jwks_len` must be 0.
+/// - `introspection_audience`: the client identifier of this API at the
+///   authorization server, which signed introspection responses must carry in
+///   `aud`; without it `tg_validator_validate_signed_introspection` fails with
+///   `TG_INVALID_CONFIG`. `introspection_max_age`: how many seconds after its
+///   `iat`, plus the leeway, a signed response is accepted, default 60.
 ///
 /// Neither input need be NUL-terminated, and both are copied: the caller may free
 /// them when the call returns. The caller owns the new validator and frees it with
@@ -266,6 +271,89 @@ pub unsafe extern "C" fn tg_validator_validate_authorization(
     }
 }
 
+/// Checks an RFC 7662 introspection response body at `now` with the validator's
+/// policy, and writes the token it describes to `*out_token`.
+///
+/// The body must be a JSON object whose `active` member is a boolean. An active
+/// response then passes the claim checks of `tg_validator_validate`: `exp` is
+/// required, and `iss` and `aud` must match the configuration even though RFC 7662
+/// makes them optional. The token has no JWS header, so `tg_token_header`,
+/// `tg_token_algorithm` and `tg_token_key_id` return `TG_NOT_FOUND` for it; the
+/// claim functions read the response's members. Ownership is as for
+/// `tg_validator_validate`.
+///
+/// # Errors
+///
+/// `TG_INACTIVE` for `"active": false`; `TG_MALFORMED` for a body that is not a
+/// JSON object or whose `active` is missing or not a boolean; `TG_TOO_LARGE` above
+/// `max_token_bytes`; otherwise the claim errors of `tg_validator_validate`.
+///
+/// # Safety
+///
+/// As for `tg_validator_validate`, with `body_ptr` and `body_len`.
+#[no_mangle]
+pub unsafe extern "C" fn tg_validator_validate_introspection(
+    validator: *const tg_validator,
+    body_ptr: *const u8,
+    body_len: usize,
+    now: i64,
+    out_token: *mut *mut tg_token,
+) -> tg_status {
+    // SAFETY: the caller's promises are passed on.
+    unsafe {
+        validate(
+            validator,
+            body_ptr,
+            body_len,
+            "body_ptr",
+            now,
+            out_token,
+            |body| Input::Introspection(body),
+        )
+    }
+}
+
+/// Checks an RFC 9701 signed introspection response (a JWT of media type
+/// `application/token-introspection+jwt`) at `now`, and writes the token it
+/// describes to `*out_token`.
+///
+/// The response is verified with the validator's key set and algorithms. Its
+/// header `typ` must be `token-introspection+jwt`, its `iss` a configured issuer,
+/// its `aud` the configured `introspection_audience`, and its `iat` within
+/// `introspection_max_age` plus the leeway. Its `token_introspection` member is
+/// then checked as `tg_validator_validate_introspection` checks a body.
+///
+/// # Errors
+///
+/// `TG_INVALID_CONFIG` without `introspection_audience`; the errors of
+/// `tg_validator_validate` for the response JWT and its claims; then those of
+/// `tg_validator_validate_introspection`.
+///
+/// # Safety
+///
+/// As for `tg_validator_validate`, with `response_ptr` and `response_len`.
+#[no_mangle]
+pub unsafe extern "C" fn tg_validator_validate_signed_introspection(
+    validator: *const tg_validator,
+    response_ptr: *const u8,
+    response_len: usize,
+    now: i64,
+    out_token: *mut *mut tg_token,
+) -> tg_status {
+    // SAFETY: the caller's promises are passed on.
+    unsafe {
+        validate(
+            validator,
+            response_ptr,
+            response_len,
+            "response_ptr",
+            now,
+            out_token,
+            |response| Input::SignedIntrospection(response),
+        )
+    }
+}
+
 /// Frees a validator. NULL is ignored.
 ///
 /// Tokens it returned stay valid. No other call may use the validator while or
@@ -307,8 +395,8 @@ fn key_set(jwks: &[u8]) -> Result<JwkSet, Failure> {
     JwkSet::from_json(jwks).map_err(|error| Failure::core_in("jwks", error))
 }
 
-/// Validates a token or an `Authorization` value: the shared body of the two
-/// validation functions.
+/// Validates a token, an `Authorization` value or an introspection response: the
+/// shared body of the validation functions.
 ///
 /// # Safety
 ///

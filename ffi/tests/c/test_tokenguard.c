@@ -47,7 +47,7 @@ static void report(const char *file, int line, const char *description) {
     do {                                                                                 \
         tg_status status_ = (call);                                                      \
         if (status_ != (expected)) {                                                     \
-            char what_[256];                                                             \
+            char what_[1024];                                                            \
             snprintf(what_, sizeof what_, "%s returned %d (%s), expected %s", #call,     \
                      (int)status_, tg_status_name(status_), #expected);                  \
             report(__FILE__, __LINE__, what_);                                           \
@@ -813,6 +813,134 @@ static void test_success_keeps_last_error(void) {
     tg_validator_free(validator);
 }
 
+static const char ACTIVE_RESPONSE[] =
+    "{\"active\": true, \"iss\": \"https://auth.example.com\", "
+    "\"aud\": \"https://api.example.com\", \"exp\": 1767229800, \"sub\": \"user-1234\", "
+    "\"jti\": \"tok-1\", \"scope\": \"orders:read\"}";
+
+static void test_introspection_response(void) {
+    tg_validator *validator = new_validator(CONFIG, "jwks.json");
+    tg_token *token = NULL;
+    CHECK_STATUS(tg_validator_validate_introspection(validator, LIT(ACTIVE_RESPONSE), NOW, &token),
+                 TG_OK);
+    char buf[64];
+    size_t len = 0;
+    CHECK_STATUS(tg_token_subject(token, (uint8_t *)buf, sizeof buf, &len), TG_OK);
+    CHECK(equals(buf, len, "user-1234"));
+    bool granted = false;
+    CHECK_STATUS(tg_token_has_scope(token, LIT("orders:read"), &granted), TG_OK);
+    CHECK(granted);
+    /* A token from an introspection response has no JWS header. */
+    const uint8_t *header = NULL;
+    CHECK_STATUS(tg_token_header(token, &header, &len), TG_NOT_FOUND);
+    const char *algorithm = NULL;
+    CHECK_STATUS(tg_token_algorithm(token, &algorithm), TG_NOT_FOUND);
+    CHECK_STATUS(tg_token_key_id(token, (uint8_t *)buf, sizeof buf, &len), TG_NOT_FOUND);
+    tg_token_free(token);
+
+    token = NULL;
+    CHECK_STATUS(
+        tg_validator_validate_introspection(validator, LIT("{\"active\": false}"), NOW, &token),
+        TG_INACTIVE);
+    CHECK(token == NULL);
+    CHECK_STATUS(
+        tg_validator_validate_introspection(validator, LIT("{\"active\": \"yes\"}"), NOW, &token),
+        TG_MALFORMED);
+    CHECK_STATUS(tg_validator_validate_introspection(validator, LIT("{}"), NOW, &token),
+                 TG_MALFORMED);
+    CHECK_STATUS(tg_validator_validate_introspection(
+                     validator,
+                     LIT("{\"active\": true, \"iss\": \"https://auth.example.com\", "
+                         "\"aud\": \"https://other.example.com\", \"exp\": 1767229800}"),
+                     NOW, &token),
+                 TG_WRONG_AUDIENCE);
+    CHECK(token == NULL);
+    tg_validator_free(validator);
+}
+
+static void test_signed_introspection_config(void) {
+    tg_validator *validator = new_validator(CONFIG, "jwks.json");
+    fixture access_token = load("es256.jwt");
+    tg_token *token = NULL;
+    /* Without introspection_audience a signed response cannot be checked. */
+    CHECK_STATUS(tg_validator_validate_signed_introspection(validator, access_token.data,
+                                                            access_token.len, NOW, &token),
+                 TG_INVALID_CONFIG);
+    tg_validator_free(validator);
+
+    validator = new_validator("{\"issuers\": [\"https://auth.example.com\"], "
+                              "\"audiences\": [\"https://api.example.com\"], "
+                              "\"introspection_audience\": \"orders-api\", "
+                              "\"introspection_max_age\": 120}",
+                              "jwks.json");
+    /* An access token is typed at+jwt, not token-introspection+jwt. */
+    CHECK_STATUS(tg_validator_validate_signed_introspection(validator, access_token.data,
+                                                            access_token.len, NOW, &token),
+                 TG_WRONG_TYPE);
+    CHECK(token == NULL);
+    unload(&access_token);
+    tg_validator_free(validator);
+}
+
+static void test_revocation_list(void) {
+    tg_validator *validator = new_validator(CONFIG, "jwks.json");
+    tg_revocation_list *list = NULL;
+    CHECK_STATUS(tg_revocation_list_new(2, 1, &list), TG_OK);
+    tg_token *token = NULL;
+    CHECK_STATUS(tg_validator_validate_introspection(validator, LIT(ACTIVE_RESPONSE), NOW, &token),
+                 TG_OK);
+    CHECK_STATUS(tg_revocation_list_check(list, token), TG_OK);
+
+    CHECK_STATUS(tg_revocation_list_revoke_token(list, token, NOW), TG_OK);
+    CHECK_STATUS(tg_revocation_list_check(list, token), TG_REVOKED);
+    uint16_t http_status = 0;
+    CHECK_STATUS(tg_last_error_http_status(&http_status), TG_OK);
+    CHECK(http_status == 401);
+
+    /* The second slot, then a full table that keeps both revocations. */
+    CHECK_STATUS(tg_revocation_list_revoke(list, LIT("https://auth.example.com"), LIT("tok-2"),
+                                           NOW + 600, NOW),
+                 TG_OK);
+    CHECK_STATUS(tg_revocation_list_revoke(list, LIT("https://auth.example.com"), LIT("tok-3"),
+                                           NOW + 600, NOW),
+                 TG_REVOCATION_LIST_FULL);
+    size_t tokens = 0, subjects = 0;
+    CHECK_STATUS(tg_revocation_list_counts(list, &tokens, &subjects), TG_OK);
+    CHECK(tokens == 2);
+    CHECK(subjects == 0);
+
+    /* A subject cut-off after the token's iat (none here) revokes it too. */
+    tg_token *other = NULL;
+    CHECK_STATUS(tg_validator_validate_introspection(
+                     validator,
+                     LIT("{\"active\": true, \"iss\": \"https://auth.example.com\", "
+                         "\"aud\": \"https://api.example.com\", \"exp\": 1767229800, "
+                         "\"sub\": \"user-5678\", \"iat\": 1767229100}"),
+                     NOW, &other),
+                 TG_OK);
+    CHECK_STATUS(tg_revocation_list_check(list, other), TG_OK);
+    CHECK_STATUS(tg_revocation_list_revoke_subject(list, LIT("https://auth.example.com"),
+                                                   LIT("user-5678"), NOW, NOW + 3600, NOW),
+                 TG_OK);
+    CHECK_STATUS(tg_revocation_list_check(list, other), TG_REVOKED);
+
+    size_t removed = 99;
+    CHECK_STATUS(tg_revocation_list_evict_expired(list, NOW, &removed), TG_OK);
+    CHECK(removed == 0);
+    CHECK_STATUS(tg_revocation_list_evict_expired(list, NOW + 3600 + 301, &removed), TG_OK);
+    CHECK(removed == 3);
+    CHECK_STATUS(tg_revocation_list_check(list, token), TG_OK);
+
+    CHECK_STATUS(tg_revocation_list_revoke(list, NULL, 1, LIT("x"), NOW, NOW), TG_NULL_POINTER);
+    CHECK_STATUS(tg_revocation_list_revoke(list, LIT("\xff"), LIT("x"), NOW, NOW),
+                 TG_INVALID_UTF8);
+    tg_token_free(other);
+    tg_token_free(token);
+    tg_revocation_list_free(list);
+    tg_revocation_list_free(NULL);
+    tg_validator_free(validator);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s FIXTURES_DIR\n", argv[0]);
@@ -839,6 +967,9 @@ int main(int argc, char **argv) {
         {"www_authenticate_for_status", test_www_authenticate_for_status},
         {"status_strings", test_status_strings},
         {"success_keeps_last_error", test_success_keeps_last_error},
+        {"introspection_response", test_introspection_response},
+        {"signed_introspection_config", test_signed_introspection_config},
+        {"revocation_list", test_revocation_list},
     };
     size_t count = sizeof tests / sizeof tests[0];
     int passed = 0, failed = 0;
