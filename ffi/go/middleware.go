@@ -53,7 +53,7 @@ func MiddlewareWithOptions(v *Validator, next http.Handler, options MiddlewareOp
 			return
 		}
 
-		token, err := v.validate(values[0], now(), true, options.Realm, options.Scope)
+		token, err := v.validate(values[0], now(), inputAuthorization, options.Realm, options.Scope)
 		if err != nil {
 			reject(w, err)
 			return

@@ -48,7 +48,8 @@ type Validator struct {
 //
 // The configuration has the fields issuers and audiences (required), and
 // algorithms, leeway, max_age, typ, profile, required_claims, required_scopes,
-// scope_match, scope_claims, scope_hierarchy, max_token_bytes and hmac_secrets,
+// scope_match, scope_claims, scope_hierarchy, max_token_bytes, hmac_secrets,
+// introspection_audience and introspection_max_age,
 // as include/tokenguard.h documents for tg_validator_new. With hmac_secrets,
 // jwks must be empty. An unknown field or a wrong type is an error matching
 // ErrInvalidConfig whose message names the field.
@@ -121,7 +122,33 @@ func (v *Validator) Validate(token string) (*Token, error) {
 
 // ValidateAt validates a compact JWS access token at now, whole seconds.
 func (v *Validator) ValidateAt(token string, now time.Time) (*Token, error) {
-	return v.validate(token, now, false, "", "")
+	return v.validate(token, now, inputToken, "", "")
+}
+
+// ValidateIntrospection checks an RFC 7662 introspection response body with
+// the validator's policy at the current time and returns the token it
+// describes. The token has no JWS header: Header returns nil and Algorithm
+// "". An inactive token matches ErrInactive.
+func (v *Validator) ValidateIntrospection(body []byte) (*Token, error) {
+	return v.ValidateIntrospectionAt(body, time.Now())
+}
+
+// ValidateIntrospectionAt is ValidateIntrospection at now, whole seconds.
+func (v *Validator) ValidateIntrospectionAt(body []byte, now time.Time) (*Token, error) {
+	return v.validate(string(body), now, inputIntrospection, "", "")
+}
+
+// ValidateSignedIntrospection checks an RFC 9701 signed introspection response
+// (a JWT) with the key set and the configured introspection_audience at the
+// current time, and returns the token it describes.
+func (v *Validator) ValidateSignedIntrospection(response string) (*Token, error) {
+	return v.ValidateSignedIntrospectionAt(response, time.Now())
+}
+
+// ValidateSignedIntrospectionAt is ValidateSignedIntrospection at now, whole
+// seconds.
+func (v *Validator) ValidateSignedIntrospectionAt(response string, now time.Time) (*Token, error) {
+	return v.validate(response, now, inputSignedIntrospection, "", "")
 }
 
 // ValidateAuthorization validates the token of an Authorization header value,
@@ -134,12 +161,22 @@ func (v *Validator) ValidateAuthorization(value string) (*Token, error) {
 
 // ValidateAuthorizationAt is ValidateAuthorization at now, whole seconds.
 func (v *Validator) ValidateAuthorizationAt(value string, now time.Time) (*Token, error) {
-	return v.validate(value, now, true, "", "")
+	return v.validate(value, now, inputAuthorization, "", "")
 }
+
+// inputKind says what the bytes given to validate are.
+type inputKind int
+
+const (
+	inputToken inputKind = iota
+	inputAuthorization
+	inputIntrospection
+	inputSignedIntrospection
+)
 
 // validate runs one validation; realm and scope go into the WWW-Authenticate
 // value of a rejection.
-func (v *Validator) validate(input string, now time.Time, authorization bool, realm, scope string) (*Token, error) {
+func (v *Validator) validate(input string, now time.Time, kind inputKind, realm, scope string) (*Token, error) {
 	v.mu.RLock()
 	defer v.mu.RUnlock()
 	if v.ptr == nil {
@@ -147,11 +184,18 @@ func (v *Validator) validate(input string, now time.Time, authorization bool, re
 	}
 	inputPtr, inputLen := stringArg(input)
 	var ptr *C.tg_token
+	at := C.int64_t(now.Unix())
 	err := call(realm, scope, func() C.tg_status {
-		if authorization {
-			return C.tg_validator_validate_authorization(v.ptr, inputPtr, inputLen, C.int64_t(now.Unix()), &ptr)
+		switch kind {
+		case inputAuthorization:
+			return C.tg_validator_validate_authorization(v.ptr, inputPtr, inputLen, at, &ptr)
+		case inputIntrospection:
+			return C.tg_validator_validate_introspection(v.ptr, inputPtr, inputLen, at, &ptr)
+		case inputSignedIntrospection:
+			return C.tg_validator_validate_signed_introspection(v.ptr, inputPtr, inputLen, at, &ptr)
+		default:
+			return C.tg_validator_validate(v.ptr, inputPtr, inputLen, at, &ptr)
 		}
-		return C.tg_validator_validate(v.ptr, inputPtr, inputLen, C.int64_t(now.Unix()), &ptr)
 	})
 	runtime.KeepAlive(inputPtr)
 	if err != nil {

@@ -64,7 +64,8 @@ func TestSentinelsMatchLibrary(t *testing.T) {
 		ErrNullPointer: "null_pointer", ErrInvalidUTF8: "invalid_utf8", ErrPanic: "panic",
 		ErrBufferTooSmall: "buffer_too_small", ErrNotFound: "not_found",
 		ErrTypeMismatch: "type_mismatch", ErrOutOfRange: "out_of_range",
-		ErrInvalidArgument: "invalid_argument",
+		ErrInvalidArgument: "invalid_argument", ErrInactive: "inactive", ErrRevoked: "revoked",
+		ErrRevocationListFull: "revocation_list_full",
 	}
 	codes := map[int]bool{}
 	for sentinel, name := range sentinels {
