@@ -6,6 +6,9 @@
 //!   returns the verified header and payload bytes, for any kind of payload;
 //! - the access-token layer ([`Validator`]) adds the [`Policy`]: `typ`, issuer,
 //!   audience, `exp`, `nbf`, `iat`, required claims and scopes (RFC 8725, RFC 9068).
+//!   The same policy checks introspection responses (RFC 7662, and RFC 9701 when
+//!   signed) and returns the same [`AccessToken`] view, and a [`RevocationList`]
+//!   rejects revoked tokens after either path.
 //!
 //! Time is always an input (`now`, in Unix seconds), nothing is logged, and once a
 //! [`Validator`] is built, validating HMAC, ECDSA and EdDSA tokens allocates nothing:
