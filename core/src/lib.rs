@@ -59,6 +59,7 @@ mod bearer;
 mod claims;
 mod crypto;
 mod error;
+mod expiring;
 mod introspection;
 pub mod json;
 mod jwk;

@@ -6,11 +6,10 @@
 //! the issuer and the value, so every entry has the same size whatever the length of
 //! the `jti` or `sub` it stands for.
 
-use alloc::vec::Vec;
-
 use crate::claims::Claims;
 use crate::crypto::Sha256;
 use crate::error::Error;
+use crate::expiring::{Insert, Table};
 use crate::json::JsonStr;
 use crate::policy::MAX_LEEWAY_SECONDS;
 #[cfg(doc)]
@@ -36,23 +35,6 @@ pub struct RevocationList {
     subjects: Table,
 }
 
-/// One table: entries sorted by key, never grown past the capacity reserved at
-/// construction.
-#[derive(Clone, Debug)]
-struct Table {
-    entries: Vec<Entry>,
-    capacity: usize,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Entry {
-    key: [u8; 32],
-    /// The time after which the entry may be evicted, leeway margin included.
-    evictable_after: i64,
-    /// For a subject: tokens issued at or before this time are revoked.
-    cutoff: i64,
-}
-
 /// The kind of value an entry key stands for, hashed into the key.
 #[derive(Clone, Copy)]
 enum Kind {
@@ -68,9 +50,10 @@ impl RevocationList {
     ///
     /// [`Error::InvalidConfig`] when a capacity exceeds [`MAX_REVOCATION_ENTRIES`].
     pub fn new(max_tokens: usize, max_subjects: usize) -> Result<Self, Error> {
+        let reason = "must be at most 4194304 entries";
         Ok(Self {
-            tokens: Table::new(max_tokens, "max_tokens")?,
-            subjects: Table::new(max_subjects, "max_subjects")?,
+            tokens: Table::new(max_tokens, MAX_REVOCATION_ENTRIES, "max_tokens", reason)?,
+            subjects: Table::new(max_subjects, MAX_REVOCATION_ENTRIES, "max_subjects", reason)?,
         })
     }
 
@@ -96,7 +79,7 @@ impl RevocationList {
             JsonStr::from_plain(issuer),
             JsonStr::from_plain(jti),
         );
-        self.tokens.insert(key, expires_at, 0, now)
+        record(&mut self.tokens, key, expires_at, 0, now)
     }
 
     /// Revokes a validated token by its `iss`, `jti` and `exp`, at `now`.
@@ -111,7 +94,7 @@ impl RevocationList {
             .expires_at()
             .ok_or_else(|| Error::missing_claim("exp"))?;
         let key = entry_key(Kind::TokenId, issuer_of(claims), jti);
-        self.tokens.insert(key, exp.seconds(), 0, now)
+        record(&mut self.tokens, key, exp.seconds(), 0, now)
     }
 
     /// Revokes every token of `subject` from `issuer` issued at or before `cutoff`
@@ -138,7 +121,7 @@ impl RevocationList {
             JsonStr::from_plain(issuer),
             JsonStr::from_plain(subject),
         );
-        self.subjects.insert(key, keep_until, cutoff, now)
+        record(&mut self.subjects, key, keep_until, cutoff, now)
     }
 
     /// Checks the claims of a validated token, [`AccessToken::claims`], against the
@@ -168,7 +151,7 @@ impl RevocationList {
             if let Some(entry) = self.subjects.get(&entry_key(Kind::Subject, issuer, sub)) {
                 let issued_after_cutoff = claims
                     .issued_at()
-                    .is_some_and(|iat| iat.cmp_seconds(i128::from(entry.cutoff)).is_gt());
+                    .is_some_and(|iat| iat.cmp_seconds(i128::from(entry.value)).is_gt());
                 if !issued_after_cutoff {
                     return Err(Error::Revoked);
                 }
@@ -185,85 +168,41 @@ impl RevocationList {
 
     /// Returns the number of revoked `jti` values stored.
     pub fn token_count(&self) -> usize {
-        self.tokens.entries.len()
+        self.tokens.len()
     }
 
     /// Returns the number of subject cut-offs stored.
     pub fn subject_count(&self) -> usize {
-        self.subjects.entries.len()
+        self.subjects.len()
     }
 
     /// Removes every entry, keeping the capacity.
     pub fn clear(&mut self) {
-        self.tokens.entries.clear();
-        self.subjects.entries.clear();
+        self.tokens.clear();
+        self.subjects.clear();
     }
 }
 
-impl Table {
-    fn new(capacity: usize, field: &'static str) -> Result<Self, Error> {
-        if capacity > MAX_REVOCATION_ENTRIES {
-            return Err(Error::InvalidConfig {
-                field,
-                reason: "must be at most 4194304 entries",
-            });
-        }
-        Ok(Self {
-            entries: Vec::with_capacity(capacity),
-            capacity,
-        })
-    }
-
-    fn get(&self, key: &[u8; 32]) -> Option<&Entry> {
-        let index = self.entries.binary_search_by(|e| e.key.cmp(key)).ok()?;
-        self.entries.get(index)
-    }
-
-    /// Inserts or widens an entry; the table never grows past its capacity, so
-    /// the vector never reallocates.
-    fn insert(
-        &mut self,
-        key: [u8; 32],
-        expires_at: i64,
-        cutoff: i64,
-        now: i64,
-    ) -> Result<(), Error> {
-        let evictable_after = expires_at.saturating_add(i64::from(MAX_LEEWAY_SECONDS));
-        let position = self.entries.binary_search_by(|e| e.key.cmp(&key));
-        if let Ok(index) = position {
-            let entry = &mut self.entries[index];
+/// Stores an entry until `expires_at` plus the largest leeway; a second entry for
+/// the same key keeps the later expiry and the later cut-off `value`.
+fn record(
+    table: &mut Table,
+    key: [u8; 32],
+    expires_at: i64,
+    value: i64,
+    now: i64,
+) -> Result<(), Error> {
+    let evictable_after = expires_at.saturating_add(i64::from(MAX_LEEWAY_SECONDS));
+    match table.insert(key, evictable_after, value, now) {
+        Insert::Added | Insert::Expired => Ok(()),
+        Insert::Present(entry) => {
             entry.evictable_after = entry.evictable_after.max(evictable_after);
-            entry.cutoff = entry.cutoff.max(cutoff);
-            return Ok(());
+            entry.value = entry.value.max(value);
+            Ok(())
         }
-        if evictable_after < now {
-            return Ok(());
-        }
-        if self.entries.len() == self.capacity && self.evict_expired(now) == 0 {
-            return Err(Error::RevocationListFull {
-                capacity: self.capacity,
-            });
-        }
-        // Eviction keeps the order but may have moved the insertion point.
-        let index = self
-            .entries
-            .binary_search_by(|e| e.key.cmp(&key))
-            .unwrap_or_else(|index| index);
-        self.entries.insert(
-            index,
-            Entry {
-                key,
-                evictable_after,
-                cutoff,
-            },
-        );
-        Ok(())
-    }
-
-    fn evict_expired(&mut self, now: i64) -> usize {
-        let before = self.entries.len();
-        self.entries.retain(|entry| entry.evictable_after >= now);
-        before - self.entries.len()
+        Insert::Full => Err(Error::RevocationListFull {
+            capacity: table.capacity(),
+        }),
     }
 }
 
