@@ -116,6 +116,17 @@ pub enum Error {
     /// The token passed every check but was revoked through a
     /// [`RevocationList`](crate::RevocationList).
     Revoked,
+    /// The token is bound to a client certificate by `cnf` `x5t#S256` (RFC 8705),
+    /// and the certificate of the TLS connection is another one.
+    CertificateMismatch,
+    /// The DPoP proof (RFC 9449) is missing, malformed, or fails a check.
+    InvalidDpopProof {
+        /// The check the proof failed.
+        fault: DpopFault,
+    },
+    /// The server requires a DPoP nonce and the proof carries none or another one;
+    /// the client should retry with the nonce from the `DPoP-Nonce` header.
+    UseDpopNonce,
     /// A configuration value is invalid; no token was examined.
     InvalidConfig {
         /// The option that is invalid, as named in the builder.
@@ -129,6 +140,46 @@ pub enum Error {
         /// The number of entries the full table holds.
         capacity: usize,
     },
+    /// A [`ReplayCache`](crate::ReplayCache) has no room and none of its entries has
+    /// expired, so the proof or assertion could not be recorded and was rejected.
+    ReplayCacheFull {
+        /// The number of entries the full cache holds.
+        capacity: usize,
+    },
+}
+
+/// The check a DPoP proof failed.
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DpopFault {
+    /// The proof is not a well-formed compact JWS with JSON header and claims.
+    Malformed,
+    /// The header `typ` is not `dpop+jwt`.
+    Type,
+    /// The header `alg` is not an allowed asymmetric algorithm.
+    Algorithm,
+    /// The header `jwk` is missing, private, weak, or does not fit `alg`.
+    Key,
+    /// The signature does not verify with the header's `jwk`.
+    Signature,
+    /// A required claim is absent or has the wrong type.
+    MissingClaim {
+        /// The claim's name.
+        claim: &'static str,
+    },
+    /// `htm` is not the request's method.
+    Method,
+    /// `htu` is not the request's URI, compared without query and fragment.
+    Uri,
+    /// `iat` is outside the accepted window around now.
+    IssuedAt,
+    /// `ath` is not the hash of the access token.
+    AccessTokenHash,
+    /// The proof's key is not the key the access token's `cnf` `jkt` names, or the
+    /// token is not bound to a key.
+    KeyBinding,
+    /// A proof with this key and `jti` was already accepted.
+    Replayed,
 }
 
 /// The part of an input that a [`Error::Malformed`] refers to.
@@ -291,7 +342,8 @@ pub enum ExpiryRule {
     MaxAge,
 }
 
-/// An RFC 6750 section 3.1 error code.
+/// An RFC 6750 section 3.1 error code, or one of the two RFC 9449 section 7.1
+/// adds for the `DPoP` scheme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum BearerError {
     /// `invalid_request`: the request is malformed (HTTP 400).
@@ -300,6 +352,10 @@ pub enum BearerError {
     InvalidToken,
     /// `insufficient_scope`: the token lacks a required scope (HTTP 403).
     InsufficientScope,
+    /// `invalid_dpop_proof`: the DPoP proof is invalid (HTTP 401).
+    InvalidDpopProof,
+    /// `use_dpop_nonce`: the DPoP proof must carry the server's nonce (HTTP 401).
+    UseDpopNonce,
 }
 
 impl BearerError {
@@ -309,14 +365,17 @@ impl BearerError {
             Self::InvalidRequest => "invalid_request",
             Self::InvalidToken => "invalid_token",
             Self::InsufficientScope => "insufficient_scope",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
         }
     }
 
-    /// Returns the HTTP status RFC 6750 section 3.1 gives for this error.
+    /// Returns the HTTP status RFC 6750 section 3.1 (and RFC 9449 section 7.1 for
+    /// the DPoP codes) gives for this error.
     pub const fn http_status(self) -> u16 {
         match self {
             Self::InvalidRequest => 400,
-            Self::InvalidToken => 401,
+            Self::InvalidToken | Self::InvalidDpopProof | Self::UseDpopNonce => 401,
             Self::InsufficientScope => 403,
         }
     }
@@ -352,8 +411,12 @@ impl Error {
             Self::ProofOfPossessionRequired => 309,
             Self::Inactive => 310,
             Self::Revoked => 311,
+            Self::CertificateMismatch => 312,
+            Self::InvalidDpopProof { .. } => 313,
+            Self::UseDpopNonce => 314,
             Self::InvalidConfig { .. } => 400,
             Self::RevocationListFull { .. } => 500,
+            Self::ReplayCacheFull { .. } => 501,
         }
     }
 
@@ -382,8 +445,12 @@ impl Error {
             Self::ProofOfPossessionRequired => "proof_required",
             Self::Inactive => "inactive",
             Self::Revoked => "revoked",
+            Self::CertificateMismatch => "certificate_mismatch",
+            Self::InvalidDpopProof { .. } => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
             Self::InvalidConfig { .. } => "invalid_config",
             Self::RevocationListFull { .. } => "revocation_list_full",
+            Self::ReplayCacheFull { .. } => "replay_cache_full",
         }
     }
 
@@ -394,8 +461,9 @@ impl Error {
     ///
     /// Returns `None` for a request in another authentication scheme, which RFC 6750
     /// section 3.1 meets with a bare challenge and no error code, and for
-    /// [`Error::InvalidConfig`] and [`Error::RevocationListFull`], server faults
-    /// rather than the client's.
+    /// [`Error::InvalidConfig`], [`Error::RevocationListFull`] and
+    /// [`Error::ReplayCacheFull`], server faults rather than the client's. DPoP
+    /// proof errors are the RFC 9449 codes, sent with the `DPoP` scheme.
     pub const fn bearer_error(&self) -> Option<BearerError> {
         match self {
             Self::Malformed {
@@ -407,17 +475,26 @@ impl Error {
                 ..
             } => Some(BearerError::InvalidRequest),
             Self::InsufficientScope => Some(BearerError::InsufficientScope),
-            Self::InvalidConfig { .. } | Self::RevocationListFull { .. } => None,
+            Self::InvalidDpopProof { .. } => Some(BearerError::InvalidDpopProof),
+            Self::UseDpopNonce => Some(BearerError::UseDpopNonce),
+            Self::InvalidConfig { .. }
+            | Self::RevocationListFull { .. }
+            | Self::ReplayCacheFull { .. } => None,
             _ => Some(BearerError::InvalidToken),
         }
     }
 
     /// Returns the HTTP status an API should send: 400, 401 or 403 as RFC 6750
     /// section 3.1 gives them, 401 for another authentication scheme, and 500 for a
-    /// configuration error or a full revocation list.
+    /// configuration error or a full revocation list or replay cache.
     pub const fn http_status(&self) -> u16 {
         match (self, self.bearer_error()) {
-            (Self::InvalidConfig { .. } | Self::RevocationListFull { .. }, _) => 500,
+            (
+                Self::InvalidConfig { .. }
+                | Self::RevocationListFull { .. }
+                | Self::ReplayCacheFull { .. },
+                _,
+            ) => 500,
             (_, Some(error)) => error.http_status(),
             (_, None) => 401,
         }
@@ -498,12 +575,23 @@ impl fmt::Display for Error {
             }
             Self::Inactive => f.write_str("introspection response says the token is not active"),
             Self::Revoked => f.write_str("token has been revoked"),
+            Self::CertificateMismatch => f.write_str(
+                "token is bound to another client certificate than the connection's",
+            ),
+            Self::InvalidDpopProof { fault } => write!(f, "invalid DPoP proof: {fault}"),
+            Self::UseDpopNonce => {
+                f.write_str("DPoP proof must carry the nonce from the DPoP-Nonce header")
+            }
             Self::InvalidConfig { field, reason } => {
                 write!(f, "invalid configuration {field}: {reason}")
             }
             Self::RevocationListFull { capacity } => write!(
                 f,
                 "revocation list is full ({capacity} unexpired entries); the revocation was not recorded"
+            ),
+            Self::ReplayCacheFull { capacity } => write!(
+                f,
+                "replay cache is full ({capacity} unexpired entries); raise its capacity"
             ),
         }
     }
@@ -549,6 +637,27 @@ impl fmt::Display for Fault {
             Self::Scheme => f.write_str("scheme is neither Bearer nor DPoP"),
             Self::DpopNeedsProof => f.write_str("the DPoP scheme needs a DPoP proof check"),
             Self::TooManyKeys => f.write_str("too many keys"),
+        }
+    }
+}
+
+impl fmt::Display for DpopFault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed => f.write_str("not a compact JWS with JSON header and claims"),
+            Self::Type => f.write_str("header typ is not dpop+jwt"),
+            Self::Algorithm => f.write_str("header alg is not an allowed asymmetric algorithm"),
+            Self::Key => f.write_str("header jwk is missing, private, weak or does not fit alg"),
+            Self::Signature => f.write_str("signature does not verify with the header jwk"),
+            Self::MissingClaim { claim } => write!(f, "claim '{claim}' is missing or invalid"),
+            Self::Method => f.write_str("htm is not the request method"),
+            Self::Uri => f.write_str("htu is not the request URI"),
+            Self::IssuedAt => f.write_str("iat is outside the accepted time window"),
+            Self::AccessTokenHash => f.write_str("ath is not the hash of the access token"),
+            Self::KeyBinding => {
+                f.write_str("proof key is not the key the access token is bound to")
+            }
+            Self::Replayed => f.write_str("a proof with this key and jti was already used"),
         }
     }
 }

@@ -410,6 +410,21 @@ impl<'b> UnverifiedJws<'_, 'b> {
     }
 }
 
+impl<'b> UnverifiedJws<'_, 'b> {
+    /// Verifies the signature with `key` alone, such as a key the JWS carries in
+    /// its own header, and returns the header and payload.
+    ///
+    /// The caller decides whether that key is trusted.
+    pub(crate) fn verify_with_key(self, key: &Jwk) -> Result<(Header<'b>, &'b [u8]), Error> {
+        let alg = self.header.alg;
+        if !key.allows(alg) {
+            return Err(key.mismatch(alg));
+        }
+        key.verify(alg, self.signing_input, self.signature)?;
+        Ok((self.header, self.payload))
+    }
+}
+
 /// A JWS whose signature verified, borrowing the buffer and the key set; the token
 /// itself may be dropped.
 pub struct VerifiedJws<'a> {

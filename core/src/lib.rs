@@ -58,6 +58,7 @@ mod base64url;
 mod bearer;
 mod claims;
 mod crypto;
+mod dpop;
 mod error;
 mod expiring;
 mod introspection;
@@ -72,9 +73,13 @@ mod validator;
 pub use alg::{AlgSet, Algorithm};
 pub use bearer::{parse_authorization, Challenge, Credentials, Scheme};
 pub use claims::{Claims, ScopeTokens};
+pub use dpop::{
+    DpopProof, DpopRequest, DpopVerifier, ReplayCache, DEFAULT_DPOP_MAX_AGE_SECONDS,
+    MAX_REPLAY_ENTRIES,
+};
 pub use error::{
-    AlgRejection, BearerError, ClaimName, Error, ExpiryRule, Fault, KeyFault, MismatchReason, Part,
-    Weakness, MAX_CLAIM_NAME_BYTES,
+    AlgRejection, BearerError, ClaimName, DpopFault, Error, ExpiryRule, Fault, KeyFault,
+    MismatchReason, Part, Weakness, MAX_CLAIM_NAME_BYTES,
 };
 pub use json::JsonStr;
 pub use jwk::{

@@ -2,7 +2,10 @@
 
 use crate::bearer::{self, Scheme};
 use crate::claims::Claims;
+use crate::crypto::Sha256;
+use crate::dpop::is_encoded;
 use crate::error::{Error, Fault, Part};
+use crate::json::Value;
 use crate::jwk::JwkSet;
 use crate::jws::{Header, JwsVerifier, TokenBuffer};
 use crate::policy::Policy;
@@ -94,16 +97,74 @@ impl Validator {
     where
         T: AsRef<[u8]> + ?Sized,
     {
-        let jws = self.jws.decode(token.as_ref(), buffer)?;
+        let token = self.validate_bound(token.as_ref(), now, buffer)?;
+        if token.claims.get("cnf").is_some() {
+            return Err(Error::ProofOfPossessionRequired);
+        }
+        Ok(token)
+    }
+
+    /// Validates a token as [`validate`](Self::validate) does but accepts a `cnf`
+    /// claim, for the entry points that then check the proof of possession.
+    pub(crate) fn validate_bound<'a, const N: usize>(
+        &'a self,
+        token: &[u8],
+        now: i64,
+        buffer: &'a mut TokenBuffer<N>,
+    ) -> Result<AccessToken<'a>, Error> {
+        let jws = self.jws.decode(token, buffer)?;
         self.policy.check_header(jws.header())?;
         let verified = jws.verify(&self.keys)?;
 
         let claims = Claims::parse(verified.payload())?;
-        self.check_bearer_claims(&claims, now)?;
+        self.policy.check_claims(&claims, now)?;
         Ok(AccessToken {
             header: Some(*verified.header()),
             claims,
         })
+    }
+
+    /// Validates an access token bound to a client certificate (RFC 8705 section
+    /// 3): as [`validate`](Self::validate), and then the token's `cnf` `x5t#S256`
+    /// must be the SHA-256 thumbprint of `certificate`, the DER bytes of the client
+    /// certificate the TLS layer verified for this connection.
+    ///
+    /// A token bound to the certificate and also to a DPoP key needs that proof
+    /// too, so it is rejected here.
+    ///
+    /// # Errors
+    ///
+    /// The errors of [`validate`](Self::validate), except that a `cnf` claim is
+    /// expected; [`Error::MissingClaim`] for a token without `cnf` `x5t#S256`;
+    /// [`Error::CertificateMismatch`] when it names another certificate;
+    /// [`Error::ProofOfPossessionRequired`] for a token also bound by `jkt`.
+    pub fn validate_certificate_bound<'a, T, const N: usize>(
+        &'a self,
+        token: &T,
+        certificate: &[u8],
+        now: i64,
+        buffer: &'a mut TokenBuffer<N>,
+    ) -> Result<AccessToken<'a>, Error>
+    where
+        T: AsRef<[u8]> + ?Sized,
+    {
+        let token = self.validate_bound(token.as_ref(), now, buffer)?;
+        let Some(Value::Object(cnf)) = token.claims.get("cnf") else {
+            return Err(Error::missing_claim("cnf"));
+        };
+        let thumbprint = cnf
+            .get("x5t#S256")
+            .and_then(|value| value.as_str())
+            .ok_or_else(|| Error::missing_claim("cnf"))?;
+        if cnf.get("jkt").is_some() {
+            return Err(Error::ProofOfPossessionRequired);
+        }
+        let mut digest = Sha256::new();
+        digest.update(certificate);
+        if !is_encoded(thumbprint, &digest.finish()) {
+            return Err(Error::CertificateMismatch);
+        }
+        Ok(token)
     }
 
     /// Applies the policy to claims from either path, then rejects a token bound to

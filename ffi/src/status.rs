@@ -392,6 +392,8 @@ pub(crate) const fn bearer_error_name(error: BearerError) -> &'static CStr {
         BearerError::InvalidRequest => c"invalid_request",
         BearerError::InvalidToken => c"invalid_token",
         BearerError::InsufficientScope => c"insufficient_scope",
+        BearerError::InvalidDpopProof => c"invalid_dpop_proof",
+        BearerError::UseDpopNonce => c"use_dpop_nonce",
     }
 }
 
