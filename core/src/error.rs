@@ -127,6 +127,8 @@ pub enum Error {
     /// The server requires a DPoP nonce and the proof carries none or another one;
     /// the client should retry with the nonce from the `DPoP-Nonce` header.
     UseDpopNonce,
+    /// A client assertion with this issuer and `jti` was already accepted.
+    Replayed,
     /// A configuration value is invalid; no token was examined.
     InvalidConfig {
         /// The option that is invalid, as named in the builder.
@@ -414,6 +416,7 @@ impl Error {
             Self::CertificateMismatch => 312,
             Self::InvalidDpopProof { .. } => 313,
             Self::UseDpopNonce => 314,
+            Self::Replayed => 315,
             Self::InvalidConfig { .. } => 400,
             Self::RevocationListFull { .. } => 500,
             Self::ReplayCacheFull { .. } => 501,
@@ -448,6 +451,7 @@ impl Error {
             Self::CertificateMismatch => "certificate_mismatch",
             Self::InvalidDpopProof { .. } => "invalid_dpop_proof",
             Self::UseDpopNonce => "use_dpop_nonce",
+            Self::Replayed => "replayed",
             Self::InvalidConfig { .. } => "invalid_config",
             Self::RevocationListFull { .. } => "revocation_list_full",
             Self::ReplayCacheFull { .. } => "replay_cache_full",
@@ -582,6 +586,7 @@ impl fmt::Display for Error {
             Self::UseDpopNonce => {
                 f.write_str("DPoP proof must carry the nonce from the DPoP-Nonce header")
             }
+            Self::Replayed => f.write_str("client assertion with this jti was already used"),
             Self::InvalidConfig { field, reason } => {
                 write!(f, "invalid configuration {field}: {reason}")
             }

@@ -54,6 +54,7 @@ extern crate alloc;
 extern crate std;
 
 mod alg;
+mod assertion;
 mod base64url;
 mod bearer;
 mod claims;
@@ -71,6 +72,7 @@ mod revocation;
 mod validator;
 
 pub use alg::{AlgSet, Algorithm};
+pub use assertion::{AssertionVerifier, ClientAssertion, DEFAULT_ASSERTION_MAX_LIFETIME_SECONDS};
 pub use bearer::{parse_authorization, Challenge, Credentials, Scheme};
 pub use claims::{Claims, ScopeTokens};
 pub use dpop::{
