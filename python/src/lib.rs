@@ -135,6 +135,22 @@ impl Validator {
         PyTuple::new(py, rejected)
     }
 
+    /// The `aud` a signed introspection response must name, or `None`.
+    #[getter]
+    fn introspection_audience(&self) -> Option<String> {
+        let validator = self.snapshot();
+        validator
+            .policy()
+            .introspection_audience()
+            .map(str::to_owned)
+    }
+
+    /// The longest token or introspection response accepted, in bytes.
+    #[getter]
+    fn max_token_bytes(&self) -> usize {
+        self.snapshot().policy().max_token_bytes()
+    }
+
     /// Validates a compact JWS access token at `now` (Unix seconds, default: the
     /// clock) and returns a `VerifiedToken`; the GIL is released while it verifies.
     #[pyo3(signature = (token, now = None))]
@@ -260,6 +276,28 @@ fn owned_input(
     Err(type_error(py, argument, "str or bytes", value))
 }
 
+/// Returns the token of an `Authorization: Bearer` header value, parsed as
+/// `validate_header` parses it, for a token that is checked by introspection.
+#[pyfunction]
+fn bearer_token(py: Python<'_>, authorization: &Bound<'_, PyAny>) -> PyResult<String> {
+    let value = owned_input(
+        py,
+        authorization,
+        Part::AuthorizationHeader,
+        "authorization",
+    )?;
+    let credentials =
+        tokenguard::parse_authorization(&value).map_err(|error| token_error(py, &error))?;
+    if credentials.scheme() != Scheme::Bearer {
+        let error = Error::Malformed {
+            part: Part::AuthorizationHeader,
+            fault: Fault::DpopNeedsProof,
+        };
+        return Err(token_error(py, &error));
+    }
+    Ok(credentials.token().to_owned())
+}
+
 /// Formats an RFC 6750 `WWW-Authenticate` value with the core's quoting rules.
 #[pyfunction]
 #[pyo3(signature = (error = None, description = None, realm = None, scope = None))]
@@ -303,6 +341,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Validator>()?;
     module.add_class::<VerifiedToken>()?;
     module.add_class::<RevocationList>()?;
+    module.add_function(wrap_pyfunction!(bearer_token, module)?)?;
     module.add_function(wrap_pyfunction!(challenge, module)?)?;
     module.add_function(wrap_pyfunction!(unix_now, module)?)?;
     module.add("DEFAULT_LEEWAY_SECONDS", tokenguard::DEFAULT_LEEWAY_SECONDS)?;

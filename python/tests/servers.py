@@ -1,11 +1,14 @@
-"""Test servers on 127.0.0.1: a JWKS and discovery endpoint, and thread runners."""
+"""Test servers on 127.0.0.1: a JWKS and discovery endpoint, and an introspection
+endpoint."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs
 
 from conftest import SigningKey
 
@@ -62,6 +65,72 @@ class KeyServer:
             request.send_header("Cache-Control", cache_control)
         request.end_headers()
         request.wfile.write(body)
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()
+
+
+class IntrospectionServer:
+    """An introspection endpoint whose answer a test sets, recording each request.
+
+    ``answer`` is the JSON object (or, with ``body``, the raw bytes) returned with
+    ``status`` and ``content_type``; ``delay`` holds the answer back, in seconds.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.answer: dict[str, Any] = {"active": False}
+        self.body: bytes | None = None
+        self.status = 200
+        self.content_type = "application/json"
+        self.delay = 0.0
+        self.extra_headers: dict[str, str] = {}
+        self.requests: list[dict[str, Any]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                server.handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/introspect"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.requests)
+
+    def last(self) -> dict[str, Any]:
+        with self.lock:
+            return self.requests[-1]
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length", "0"))
+        form = parse_qs(request.rfile.read(length).decode(), keep_blank_values=True)
+        with self.lock:
+            self.requests.append({"headers": dict(request.headers), "form": form})
+            body = self.body if self.body is not None else json.dumps(self.answer).encode()
+            status, content_type, delay = self.status, self.content_type, self.delay
+            extra = dict(self.extra_headers)
+        if delay:
+            time.sleep(delay)
+        request.send_response(status)
+        request.send_header("Content-Type", content_type)
+        request.send_header("Content-Length", str(len(body)))
+        for name, value in extra.items():
+            request.send_header(name, value)
+        request.end_headers()
+        try:
+            request.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
 
     def close(self) -> None:
         self.httpd.shutdown()

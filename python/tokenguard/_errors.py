@@ -195,6 +195,19 @@ class RevocationListFull(TokenError):
     code, name, error, status = 500, "revocation_list_full", None, 500
 
 
+class IntrospectionError(TokenError):
+    """The authorization server gave no usable introspection answer (code 600, HTTP 503).
+
+    Raised for a network error or timeout, an HTTP status other than 200, an
+    unexpected ``Content-Type``, a body over the size limit, and a response that is
+    not a well-formed (or, for signed responses, not a validly signed) introspection
+    response. The token was not accepted. The code is the Python package's own,
+    outside the core's range, because the core makes no HTTP calls.
+    """
+
+    code, name, error, status = 600, "introspection_failed", None, 503
+
+
 _BY_NAME: dict[str, type[TokenError]] = {
     cls.name: cls
     for cls in (
