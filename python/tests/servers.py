@@ -1,16 +1,25 @@
-"""Test servers on 127.0.0.1: a JWKS and discovery endpoint, and an introspection
-endpoint."""
+"""Test servers on 127.0.0.1: a JWKS and discovery endpoint, an introspection
+endpoint, and the example apps under uvicorn."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import socket
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qs
 
+import pytest
+import uvicorn
 from conftest import SigningKey
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 class KeyServer:
@@ -136,3 +145,30 @@ class IntrospectionServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
+
+
+def load_example(name: str, issuer: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.setenv("ISSUER", issuer)
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def serve_fastapi(app: Any) -> Iterator[str]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    sock.close()

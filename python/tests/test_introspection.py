@@ -95,7 +95,7 @@ def test_active_token_accepted(introspector: Introspector, server: Introspection
 def test_client_secret_basic_form_encodes(
     server: IntrospectionServer, validator: Validator, clock: Clock
 ):
-    client_id, secret = "api client:1", "s3cr:t %+/&=é"
+    client_id, secret = "api client:1", "s3cr:t %+/&=~\"'"
     authentication = ClientSecretBasic(client_id, secret)
     with Introspector(server.url, validator, authentication, clock=clock) as client:
         client.introspect(TOKEN)
@@ -294,6 +294,14 @@ def test_bad_answer_fails_closed(
     assert server.count() == 2, "a failure is never cached"
 
 
+def test_oauth_error_in_message(introspector: Introspector, server: IntrospectionServer):
+    server.status = 401
+    server.body = b'{"error": "invalid_client", "error_description": "bad\\nsecret"}'
+    with pytest.raises(IntrospectionError) as caught:
+        introspector.introspect(TOKEN)
+    assert str(caught.value).endswith("status 401, expected 200 (invalid_client: bad?secret)")
+
+
 def test_redirect_not_followed(introspector: Introspector, server: IntrospectionServer):
     server.status = 302
     server.extra_headers = {"Location": "http://127.0.0.1:1/elsewhere"}
@@ -414,7 +422,11 @@ def test_invalid_config(server: IntrospectionServer, validator: Validator, optio
         Introspector(**arguments)
 
 
-@pytest.mark.parametrize(("client_id", "secret"), [("", "s"), ("a", ""), (1, "s")])
+@pytest.mark.parametrize(
+    ("client_id", "secret"),
+    [("", "s"), ("a", ""), (1, "s"), ("a", "caf\u00e9"), ("a\n", "s")],
+    ids=["empty-id", "empty-secret", "int-id", "non-ascii", "newline"],
+)
 def test_client_secret_basic_invalid(client_id: Any, secret: Any):
     with pytest.raises(tokenguard.InvalidConfig):
         ClientSecretBasic(client_id, secret)

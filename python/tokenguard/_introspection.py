@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
 import threading
 import time
@@ -45,7 +46,6 @@ from tokenguard._errors import (
 )
 from tokenguard._fetch import (
     aread_bounded,
-    check_status,
     http_error,
     import_httpx,
     media_type,
@@ -66,6 +66,11 @@ DEFAULT_MAX_TTL = 300.0
 DEFAULT_INACTIVE_TTL = 5.0
 #: Default number of cached answers; the least recently used is dropped first.
 DEFAULT_MAX_ENTRIES = 10_000
+
+#: Most bytes read from an error response, for its RFC 6749 error code.
+MAX_ERROR_BODY_BYTES = 4096
+#: Most characters of an error code and description put into a message.
+MAX_ERROR_TEXT = 200
 
 JSON_MEDIA_TYPE = "application/json"
 JWT_MEDIA_TYPE = "application/token-introspection+jwt"
@@ -110,8 +115,10 @@ class ClientSecretBasic:
 
     def __init__(self, client_id: str, client_secret: str) -> None:
         for name, value in (("client_id", client_id), ("client_secret", client_secret)):
-            if not isinstance(value, str) or not value:
-                raise InvalidConfig(f"{name} must be a non-empty str")
+            # RFC 6749 appendix A: both are VSCHAR, printable ASCII with the space.
+            valid = isinstance(value, str) and value and all(" " <= c <= "~" for c in value)
+            if not valid:
+                raise InvalidConfig(f"{name} must be a non-empty str of printable ASCII")
         self.client_id = client_id
         pair = f"{quote_plus(client_id, safe='')}:{quote_plus(client_secret, safe='')}"
         self._authorization = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
@@ -211,9 +218,17 @@ class _IntrospectionState:
         self.authentication.apply(self.endpoint, headers, form)
         return headers, form
 
-    def check_response(self, response: Any) -> None:
-        """Raise ``ValueError`` for a status or media type that is not an answer."""
-        check_status(response)
+    def check_response(self, response: Any, error_body: bytes | None) -> None:
+        """Raise ``ValueError`` for a status or media type that is not an answer.
+
+        ``error_body`` is the start of the body of a response whose status is not
+        200, or ``None``.
+        """
+        if error_body is not None:
+            raise ValueError(
+                f"unexpected HTTP status {response.status_code}, expected 200"
+                f"{_oauth_error(error_body)}"
+            )
         expected = JWT_MEDIA_TYPE if self.signed else JSON_MEDIA_TYPE
         found = media_type(response)
         if found != expected:
@@ -282,6 +297,22 @@ def _token_text(token: object) -> str:
     if not token or not all("!" <= char <= "~" for char in token):
         raise Malformed("the token is empty or contains characters outside visible ASCII")
     return token
+
+
+def _oauth_error(body: bytes) -> str:
+    """Return `` (error: description)`` from an RFC 6749 error response, or ``""``."""
+    try:
+        fields = json.loads(body)
+    except ValueError:
+        return ""
+    if not isinstance(fields, dict) or not isinstance(fields.get("error"), str):
+        return ""
+    text = fields["error"]
+    if isinstance(fields.get("error_description"), str):
+        text += ": " + fields["error_description"]
+    # The text comes from the server and goes into logs: keep it short and printable.
+    printable = "".join(char if " " <= char <= "~" else "?" for char in text[:MAX_ERROR_TEXT])
+    return f" ({printable})"
 
 
 def _cache_key(text: str) -> bytes:
@@ -375,7 +406,10 @@ class Introspector:
         headers, form = state.request(text)
         try:
             with self._http.stream("POST", state.endpoint, data=form, headers=headers) as response:
-                state.check_response(response)
+                error_body = None
+                if response.status_code != 200:
+                    error_body = read_bounded(response, MAX_ERROR_BODY_BYTES)
+                state.check_response(response, error_body)
                 body = read_bounded(response, state.max_response_bytes)
         except (OSError, ValueError, http_error()) as error:
             raise state.failed(error) from error
@@ -469,7 +503,10 @@ class AsyncIntrospector:
         stream = self._http.stream("POST", state.endpoint, data=form, headers=headers)
         try:
             async with stream as response:
-                state.check_response(response)
+                error_body = None
+                if response.status_code != 200:
+                    error_body = await aread_bounded(response, MAX_ERROR_BODY_BYTES)
+                state.check_response(response, error_body)
                 body = await aread_bounded(response, state.max_response_bytes)
         except (OSError, ValueError, http_error()) as error:
             raise state.failed(error) from error
