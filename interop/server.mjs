@@ -3,7 +3,7 @@
 // grant, one resource server per signing algorithm, and opaque access tokens for
 // one more resource server. Opaque tokens can be introspected (RFC 7662, and
 // RFC 9701 signed responses on request) by the API client, and revoked (RFC 7009)
-// by the client that holds them.
+// by the client they were issued to.
 //
 // Usage: node server.mjs [PORT]   (or PORT=... node server.mjs)
 //
@@ -100,7 +100,7 @@ function introspectionAllowed(ctx, client, token) {
   return client.clientId === API_CLIENT_ID || client.clientId === token.clientId;
 }
 
-// Only the client that holds a token may revoke it (RFC 7009 section 2.1).
+// Only the client a token was issued to may revoke it (RFC 7009 section 2.1).
 function revocationAllowed(ctx, client, token) {
   return client.clientId === token.clientId;
 }
@@ -123,8 +123,8 @@ function buildConfiguration(resourceServers) {
         response_types: [],
         redirect_uris: [],
         token_endpoint_auth_method: 'client_secret_basic',
-        // Signed introspection responses (RFC 9701), sent when the request asks
-        // for application/token-introspection+jwt.
+        // Signed introspection responses (RFC 9701), sent when the request
+        // accepts application/token-introspection+jwt.
         introspection_signed_response_alg: 'RS256',
       },
     ],

@@ -145,7 +145,7 @@ impl Validator {
             .map(str::to_owned)
     }
 
-    /// The longest token or introspection response accepted, in bytes.
+    /// The maximum length of a token or introspection response, in bytes.
     #[getter]
     fn max_token_bytes(&self) -> usize {
         self.snapshot().policy().max_token_bytes()

@@ -104,7 +104,7 @@ class OidcProvider:
         return token
 
     def revoke(self, token: str) -> None:
-        """Revoke ``token`` at the RFC 7009 endpoint, as the client that holds it."""
+        """Revoke ``token`` at the RFC 7009 endpoint, as the client it was issued to."""
         response = self.http.post(
             self.metadata["revocation_endpoint"],
             auth=(HOLDER_ID, HOLDER_SECRET),

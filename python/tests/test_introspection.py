@@ -136,7 +136,7 @@ def test_active_cached_until_exp(
     assert server.count() == 1
     clock.now += 2
     # The token expired 1 s ago, which the leeway still accepts, but its cached
-    # answer is gone.
+    # response is gone.
     introspector.introspect(TOKEN)
     assert server.count() == 2
 
@@ -232,6 +232,15 @@ def test_cache_bounded(server: IntrospectionServer, validator: Validator, clock:
         assert server.count() == 3, "t-1 was used more recently than t-2"
         client.introspect("t-2")
         assert server.count() == 4
+
+
+def test_cache_off(server: IntrospectionServer, validator: Validator, clock: Clock):
+    authentication = ClientSecretBasic(API_CLIENT, "secret")
+    with Introspector(server.url, validator, authentication, max_entries=0, clock=clock) as client:
+        client.introspect(TOKEN)
+        client.introspect(TOKEN)
+        assert client.cache_size == 0
+    assert server.count() == 2
 
 
 def test_cache_keyed_by_digest(introspector: Introspector):

@@ -92,14 +92,14 @@ def test_revoked_token_inactive(provider: OidcProvider):
     assert http.count == 1
 
     provider.revoke(token)
-    # The cached active answer is still used until it expires or is dropped.
+    # The cached active response is still used until it expires or is dropped.
     assert client.introspect(token).client_id == HOLDER_ID
     assert http.count == 1
     client.forget(token)
     with pytest.raises(tokenguard.Inactive):
         client.introspect(token)
     assert http.count == 2
-    # The inactive answer is cached for a few seconds.
+    # The inactive response is cached for a few seconds.
     with pytest.raises(tokenguard.Inactive):
         client.introspect(token)
     assert http.count == 2
@@ -165,8 +165,8 @@ def test_hybrid_local_and_introspected(provider: OidcProvider):
         assert hybrid.validate(opaque, sensitive=True).audiences == (OPAQUE_RESOURCE,)
         with pytest.raises(tokenguard.Malformed):
             hybrid.validate(opaque)
-        # oidc-provider refuses to introspect JWT access tokens, and says so with
-        # an error status, which fails closed.
+        # oidc-provider rejects the introspection of JWT access tokens with an
+        # error status, which fails closed.
         with pytest.raises(IntrospectionError):
             hybrid.validate(jwt_token, sensitive=True)
 

@@ -27,7 +27,7 @@ VALIDATOR = Validator({"keys": []}, issuers=ISSUER, audiences=AUDIENCE)
 
 
 def wait_until(condition: Callable[[], bool]) -> bool:
-    """Poll ``condition`` until it holds or ``WAIT_SECONDS`` pass."""
+    """Poll ``condition`` until it is true or ``WAIT_SECONDS`` pass."""
     deadline = time.monotonic() + WAIT_SECONDS
     while time.monotonic() < deadline:
         if condition():
@@ -157,6 +157,21 @@ def test_revoke_token(server: RedisServer, fleet: Any):
         first.revoke_token(token(jti=None))
 
 
+def test_idle_connection_pinged(server: RedisServer, fleet: Any):
+    revocations = fleet(server, ping_interval=0.05)
+    client = server.client()
+
+    def pings() -> int:
+        calls: int = client.info("commandstats").get("cmdstat_ping", {}).get("calls", 0)
+        return calls
+
+    # The server's startup check sent one PING; the sync thread sends the rest.
+    assert wait_until(lambda: pings() >= 3)
+    client.close()
+    assert revocations.stats.sync_errors == 0
+    assert revocations.synced
+
+
 def test_check_needs_no_network(server: RedisServer, fleet: Any):
     revocations = fleet(server)
     revocations.revoke(ISSUER, "jti-1", int(time.time()) + 600)
@@ -178,7 +193,8 @@ def test_durable_restart_keeps_acknowledged(durable_server: RedisServer, fleet: 
     assert late.is_revoked(token())
 
     # The running instances reconnect, reload and receive new revocations again.
-    assert wait_until(lambda: first.synced and second.synced)
+    assert wait_until(lambda: first.synced)
+    assert wait_until(lambda: second.synced)
     assert second.stats.resyncs >= 2
     assert second.stats.sync_errors >= 1
     late.revoke(ISSUER, "jti-2", now + 600)

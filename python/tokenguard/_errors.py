@@ -196,7 +196,7 @@ class RevocationListFull(TokenError):
 
 
 class IntrospectionError(TokenError):
-    """The authorization server gave no usable introspection answer (code 600, HTTP 503).
+    """No usable introspection response came from the authorization server (code 600, HTTP 503).
 
     Raised for a network error or timeout, an HTTP status other than 200, an
     unexpected ``Content-Type``, a body over the size limit, and a response that is

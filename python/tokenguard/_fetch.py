@@ -11,7 +11,7 @@ from typing import Any
 
 
 def import_httpx(user: str) -> Any:
-    """Import httpx, or raise an ``ImportError`` that says how to install it."""
+    """Import httpx, or raise an ``ImportError`` that names the extra to install."""
     try:
         import httpx
     except ImportError as error:
@@ -51,7 +51,7 @@ def read_bounded(response: Any, limit: int) -> bytes:
 
 
 async def aread_bounded(response: Any, limit: int) -> bytes:
-    """The asyncio form of :func:`read_bounded`."""
+    """Read a streamed response body in asyncio, as :func:`read_bounded` does."""
     _check_length(response, limit)
     body = bytearray()
     async for chunk in response.aiter_bytes():

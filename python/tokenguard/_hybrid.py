@@ -2,8 +2,8 @@
 
 A :class:`HybridValidator` validates a JWT access token locally, which costs no
 network call, unless the caller marks the request sensitive. A sensitive request
-asks the authorization server, which also knows about tokens revoked since they
-were issued, and accepts opaque tokens. On both paths a revocation list, when
+is introspected at the authorization server, which also reports tokens revoked
+since they were issued, and accepts opaque tokens. On both paths a revocation list, when
 given, is checked after the token passed every other check.
 """
 
@@ -35,7 +35,7 @@ class HybridValidator:
 
     ``local`` is a :class:`~tokenguard.Validator` or a
     :class:`~tokenguard.JWKSClient`. ``introspector`` may be ``None`` for an API
-    that only needs ``revocations`` on top of local validation; such a validator
+    that only needs ``revocations`` on top of local validation. Such a validator
     raises :class:`~tokenguard.InvalidConfig` for a sensitive request.
     """
 

@@ -2,15 +2,15 @@
 
 :class:`Introspector` (threads) and :class:`AsyncIntrospector` (asyncio) POST a
 token to the authorization server's introspection endpoint, authenticated as the
-resource server, and check the answer with a :class:`~tokenguard.Validator`'s
-``validate_introspection`` or, for RFC 9701 signed answers,
+resource server, and check the response with a :class:`~tokenguard.Validator`'s
+``validate_introspection`` or, for RFC 9701 signed responses,
 ``validate_signed_introspection``. An introspected token therefore passes the
 same policy as a locally validated JWT.
 
 Answers are cached under a SHA-256 digest of the token, so the token itself is
-never stored or logged. An active answer is reused until the token's ``exp`` or
-``max_ttl`` seconds, whichever comes first. An inactive or rejected answer is
-reused for ``inactive_ttl`` seconds. Every failure to get an answer raises
+never stored or logged. An active response is reused until the token's ``exp`` or
+``max_ttl`` seconds, whichever comes first. An inactive or rejected response is
+reused for ``inactive_ttl`` seconds. Every failure to get a response raises
 :class:`~tokenguard.IntrospectionError`, so a token is never accepted because the
 authorization server could not be asked.
 """
@@ -60,23 +60,23 @@ Token = Union[str, bytes]
 
 #: Default time limit of one introspection request, in seconds.
 DEFAULT_TIMEOUT = 5.0
-#: Default longest time an active answer is reused, in seconds.
+#: Default longest time an active response is reused, in seconds.
 DEFAULT_MAX_TTL = 300.0
-#: Default time an inactive or rejected answer is reused, in seconds.
+#: Default time an inactive or rejected response is reused, in seconds.
 DEFAULT_INACTIVE_TTL = 5.0
-#: Default number of cached answers; the least recently used is dropped first.
+#: Default number of cached responses. The least recently used is dropped first.
 DEFAULT_MAX_ENTRIES = 10_000
 
-#: Most bytes read from an error response, for its RFC 6749 error code.
+#: Maximum bytes read from an error response, for its RFC 6749 error code.
 MAX_ERROR_BODY_BYTES = 4096
-#: Most characters of an error code and description put into a message.
+#: Maximum characters of an error code and description put into a message.
 MAX_ERROR_TEXT = 200
 
 JSON_MEDIA_TYPE = "application/json"
 JWT_MEDIA_TYPE = "application/token-introspection+jwt"
 
-# Errors of a signed response's own JWS: they say nothing about the token, only
-# that the answer cannot be trusted.
+# Errors of a signed response's own JWS, or of a body that is no introspection
+# response. They mean that the response cannot be trusted, not that the token is bad.
 _RESPONSE_ERRORS: tuple[type[TokenError], ...] = (
     Malformed,
     TooLarge,
@@ -93,7 +93,7 @@ _RESPONSE_ERRORS: tuple[type[TokenError], ...] = (
 
 
 class ClientAuthentication(Protocol):
-    """How the resource server authenticates to the introspection endpoint.
+    """A client authentication method for requests to the introspection endpoint.
 
     ``apply`` is called once per request, so a method that signs a fresh client
     assertion per request (``private_key_jwt``, RFC 7523) fits as well as a static
@@ -109,8 +109,7 @@ class ClientSecretBasic:
     """``client_secret_basic``: HTTP Basic authentication with the client id and secret.
 
     Both are form-urlencoded before they are joined and base64-encoded, as RFC
-    6749 section 2.3.1 requires, so a secret may contain ``:`` or any other
-    character.
+    6749 section 2.3.1 requires, so a secret may contain ``:``, ``%`` or spaces.
     """
 
     def __init__(self, client_id: str, client_secret: str) -> None:
@@ -133,7 +132,7 @@ class ClientSecretBasic:
 
 @dataclass(frozen=True)
 class _Entry:
-    """A cached answer: the verified token, or the rejection to raise again."""
+    """A cached response: the verified token, or the rejection to raise again."""
 
     expires_at: float
     token: VerifiedToken | None
@@ -141,7 +140,7 @@ class _Entry:
 
 
 class _IntrospectionState:
-    """The configuration and cache shared by the sync and async clients; no I/O."""
+    """The configuration and cache shared by the sync and async clients, which do the I/O."""
 
     def __init__(
         self,
@@ -219,7 +218,7 @@ class _IntrospectionState:
         return headers, form
 
     def check_response(self, response: Any, error_body: bytes | None) -> None:
-        """Raise ``ValueError`` for a status or media type that is not an answer.
+        """Raise ``ValueError`` for a status or media type that is not an introspection response.
 
         ``error_body`` is the start of the body of a response whose status is not
         200, or ``None``.
@@ -331,16 +330,16 @@ class Introspector:
     """An RFC 7662 introspection client with a bounded cache, for threads.
 
     ``endpoint`` is the introspection endpoint, ``validator`` the
-    :class:`~tokenguard.Validator` whose policy each answer must pass, and
+    :class:`~tokenguard.Validator` whose policy each response must pass, and
     ``authentication`` how this resource server authenticates, such as
     :class:`ClientSecretBasic`. With ``signed=True`` it asks for RFC 9701 signed
-    answers (``Accept: application/token-introspection+jwt``) and rejects any
-    other; the validator's key set must then hold the authorization server's
-    signing keys, and its ``introspection_audience`` this client's id.
+    responses (``Accept: application/token-introspection+jwt``) and rejects any
+    other. The validator's key set must then contain the authorization server's
+    signing keys, and its ``introspection_audience`` must be this client's id.
 
     ``timeout`` bounds each request, in seconds. ``max_response_bytes`` defaults to
     the validator's ``max_token_bytes``. ``clock`` returns Unix seconds and is used
-    both for validation and for the cache. Requires ``httpx``; redirects are not
+    both for validation and for the cache. Requires ``httpx``. Redirects are not
     followed.
     """
 
@@ -380,20 +379,20 @@ class Introspector:
 
     @property
     def validator(self) -> Validator:
-        """The validator every answer is checked with."""
+        """The validator every response is checked with."""
         return self._state.validator
 
     @property
     def cache_size(self) -> int:
-        """The number of cached answers."""
+        """The number of cached responses."""
         return self._state.size()
 
     def introspect(self, token: Token) -> VerifiedToken:
         """Return the verified token, from the cache or from the endpoint.
 
         Raises :class:`~tokenguard.Inactive` for an inactive token, the
-        validator's errors for an answer that fails the policy, and
-        :class:`~tokenguard.IntrospectionError` when no usable answer came back.
+        validator's errors for a response that fails the policy, and
+        :class:`~tokenguard.IntrospectionError` when no usable response came back.
         """
         state = self._state
         text = _token_text(token)
@@ -420,11 +419,11 @@ class Introspector:
         return self.introspect(bearer_token(authorization))
 
     def forget(self, token: Token) -> None:
-        """Drop the cached answer for ``token``, so that the next call asks again."""
+        """Drop the cached response for ``token``, so that the next call sends a request."""
         self._state.forget(token)
 
     def clear_cache(self) -> None:
-        """Drop every cached answer."""
+        """Drop every cached response."""
         self._state.clear()
 
     def close(self) -> None:
@@ -481,16 +480,16 @@ class AsyncIntrospector:
 
     @property
     def validator(self) -> Validator:
-        """The validator every answer is checked with."""
+        """The validator every response is checked with."""
         return self._state.validator
 
     @property
     def cache_size(self) -> int:
-        """The number of cached answers."""
+        """The number of cached responses."""
         return self._state.size()
 
     async def introspect(self, token: Token) -> VerifiedToken:
-        """Return the verified token; see :meth:`Introspector.introspect`."""
+        """Return the verified token, as :meth:`Introspector.introspect` does."""
         state = self._state
         text = _token_text(token)
         key = _cache_key(text)
@@ -517,11 +516,11 @@ class AsyncIntrospector:
         return await self.introspect(bearer_token(authorization))
 
     def forget(self, token: Token) -> None:
-        """Drop the cached answer for ``token``, so that the next call asks again."""
+        """Drop the cached response for ``token``, so that the next call sends a request."""
         self._state.forget(token)
 
     def clear_cache(self) -> None:
-        """Drop every cached answer."""
+        """Drop every cached response."""
         self._state.clear()
 
     async def aclose(self) -> None:

@@ -142,7 +142,7 @@ class Validator:
         """The ``aud`` a signed introspection response must name, or ``None``."""
     @property
     def max_token_bytes(self) -> int:
-        """The longest token or introspection response accepted, in bytes."""
+        """The maximum length of a token or introspection response, in bytes."""
     def validate(self, token: str | bytes, now: int | float | None = None) -> VerifiedToken:
         """Validate a compact JWS access token.
 

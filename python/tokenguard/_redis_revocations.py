@@ -2,8 +2,8 @@
 
 Each instance keeps an in-process :class:`~tokenguard.RevocationList`, so that
 checking a token never waits on the network. A revocation is written to Redis
-first and published on a channel in the same Lua script; every instance applies
-the published message to its own list. A background thread per instance holds
+first and published on a channel in the same Lua script, and every instance
+applies the published message to its own list. A background thread per instance holds
 the subscription. Each time the subscription is confirmed (on start and after
 every reconnect, including the ones redis-py makes by itself) the thread reloads
 every stored revocation with ``SCAN``, so that nothing published while it was
@@ -12,7 +12,7 @@ disconnected is missed.
 Entries are Redis hashes:
 
 - ``<prefix>:revoked:jti:<digest>`` with ``iss``, ``value`` (the ``jti``) and
-  ``exp``;
+  ``exp``,
 - ``<prefix>:revoked:sub:<digest>`` with ``iss``, ``value`` (the ``sub``),
   ``cutoff`` and ``keep_until``.
 
@@ -56,19 +56,19 @@ logger = logging.getLogger("tokenguard.revocation")
 
 Seconds = Union[int, float]
 
-#: How long a Redis key outlives the time it was given, in seconds; the same
-#: margin the in-process list keeps its entries for.
+#: Time a Redis key outlives the expiry it was given, in seconds. It is the
+#: margin the in-process list keeps its entries for, the largest leeway.
 KEY_MARGIN_SECONDS = MAX_LEEWAY_SECONDS
-#: Latest time stored (9999-12-31T23:59:59Z); a later one is stored as this.
+#: Latest time stored (9999-12-31T23:59:59Z). A later one is stored as this.
 MAX_EXPIRY_SECONDS = 253_402_300_799
-#: Earliest time stored; an earlier one is stored as this. Both bounds keep every
+#: Earliest time stored. An earlier one is stored as this. Both bounds keep every
 #: time exact as a Lua number (a double) in the script, also in milliseconds.
 MIN_SECONDS = -MAX_EXPIRY_SECONDS
 #: Keys read from Redis per round trip during a resync.
 RESYNC_BATCH = 500
-#: Longest wait for a message before the thread checks whether to stop, in seconds.
+#: Maximum wait for a message before the thread checks whether to stop, in seconds.
 POLL_SECONDS = 0.5
-#: First and longest wait between two reconnection attempts, in seconds.
+#: First and maximum wait between two reconnection attempts, in seconds.
 FIRST_RECONNECT_DELAY = 0.2
 MAX_RECONNECT_DELAY = 30.0
 
@@ -104,7 +104,7 @@ class RevocationSyncStats:
     resyncs: int
     #: Entries applied from reloads and from published messages.
     applied: int
-    #: Entries the in-process list had no room for; each was logged as an error.
+    #: Entries the in-process list had no room for, each logged as an error.
     rejected_full: int
     #: Messages or stored entries that were not valid revocations.
     invalid: int
@@ -119,7 +119,7 @@ class _Revocation:
     kind: str
     issuer: str
     value: str
-    #: ``exp`` for a ``jti``; ``keep_until`` for a subject.
+    #: ``exp`` for a ``jti``, or ``keep_until`` for a subject.
     expires_at: int
     #: For a subject: tokens issued at or before this time are revoked.
     cutoff: int = 0
@@ -150,11 +150,11 @@ class RedisRevocationList:
     ``redis_client`` is a ``redis.Redis`` client or a ``redis://`` URL (then the
     client is built with 5-second socket timeouts). ``prefix`` starts every key and
     the channel name ``<prefix>:revocations``. ``local`` is the in-process list to
-    keep in sync; by default one with the default capacity is built.
+    keep in sync. By default one with the default capacity is built.
 
     Call :meth:`start` before serving requests, and :meth:`stop` on shutdown (or
     use it as a context manager). :meth:`check` reads only the in-process list.
-    The revoking methods return once Redis acknowledged the write; they raise
+    The revoking methods return once Redis acknowledged the write. They raise
     ``redis.RedisError`` when Redis cannot be reached, and then nothing was
     applied locally. Requires the ``redis`` package (``tokenguard[redis]``).
     """
@@ -206,10 +206,10 @@ class RedisRevocationList:
     # ---- Lifecycle ----
 
     def start(self, wait: bool = True, timeout: float = 10.0) -> None:
-        """Start the sync thread; with ``wait``, return once the first reload is done.
+        """Start the sync thread and, with ``wait``, return once the first reload is done.
 
         Raises ``TimeoutError`` when the first reload has not finished within
-        ``timeout`` seconds; the thread goes on trying in the background.
+        ``timeout`` seconds, and the thread goes on trying in the background.
         """
         if self._thread is not None:
             raise RuntimeError("the revocation list was already started")
@@ -236,7 +236,7 @@ class RedisRevocationList:
         self._synced.clear()
 
     def wait_synced(self, timeout: float | None = None) -> bool:
-        """Wait until the list is subscribed and reloaded; return whether it is."""
+        """Wait until the list is subscribed and reloaded, and return whether it is."""
         return self._synced.wait(timeout)
 
     @property
@@ -265,7 +265,7 @@ class RedisRevocationList:
 
         A token that expired more than 300 seconds ago cannot pass validation, so
         nothing is stored. Raises :class:`~tokenguard.RevocationListFull` when the
-        in-process list has no room; the revocation is stored in Redis all the
+        in-process list has no room. The revocation is stored in Redis all the
         same, and other instances apply it.
         """
         expires = _unix_seconds(expires_at, "expires_at")
@@ -298,11 +298,11 @@ class RedisRevocationList:
         self._store(revocation)
 
     def check(self, token: VerifiedToken) -> None:
-        """Raise :class:`~tokenguard.Revoked` when the token is revoked; no network call."""
+        """Raise :class:`~tokenguard.Revoked` when the token is revoked, without a network call."""
         self.local.check(token)
 
     def is_revoked(self, token: VerifiedToken) -> bool:
-        """Return whether the token is revoked; no network call."""
+        """Return whether the token is revoked, without a network call."""
         return self.local.is_revoked(token)
 
     def _store(self, revocation: _Revocation) -> None:

@@ -49,7 +49,7 @@ class BearerAuthMiddleware:
     untouched.
 
     A request is sensitive when its path is in ``sensitive_paths`` or when
-    ``is_sensitive(scope)`` returns true; both need a hybrid validator with an
+    ``is_sensitive(scope)`` returns true. Both need a hybrid validator with an
     introspector.
     """
 

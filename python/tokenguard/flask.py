@@ -47,7 +47,7 @@ def require_token(
     gets 401, 403 or 400 with an RFC 6750 ``WWW-Authenticate`` header and a JSON
     body; the token is read only from the ``Authorization`` header.
 
-    ``sensitive=True`` introspects the token rather than validating it locally; it
+    ``sensitive=True`` introspects the token rather than validating it locally. It
     needs a :class:`~tokenguard.HybridValidator` with an introspector, and a failed
     introspection is answered with 503.
     """
