@@ -193,10 +193,9 @@ def test_durable_restart_keeps_acknowledged(durable_server: RedisServer, fleet: 
     assert late.is_revoked(token())
 
     # The running instances reconnect, reload and receive new revocations again.
-    assert wait_until(lambda: first.synced)
-    assert wait_until(lambda: second.synced)
-    assert second.stats.resyncs >= 2
-    assert second.stats.sync_errors >= 1
+    # redis-py may reconnect by itself, so a reload, not an error, marks it.
+    assert wait_until(lambda: first.stats.resyncs >= 2)
+    assert wait_until(lambda: second.stats.resyncs >= 2)
     late.revoke(ISSUER, "jti-2", now + 600)
     assert wait_until(lambda: first.is_revoked(token(jti="jti-2")))
     assert wait_until(lambda: second.is_revoked(token(jti="jti-2")))
@@ -225,7 +224,7 @@ def test_restart_without_persistence(server: RedisServer, fleet: Any):
     first.revoke(ISSUER, "jti-1", int(time.time()) + 600)
     server.crash()
     server.start()
-    assert wait_until(lambda: first.synced)
+    assert wait_until(lambda: first.stats.resyncs >= 2)
     # The running instance keeps what it applied; a new one never learns of it.
     assert first.is_revoked(token())
     late = fleet(server)
@@ -262,7 +261,8 @@ def test_full_local_list_raises_and_counts(server: RedisServer, fleet: Any, capl
         assert small.stats.applied == 1
         with pytest.raises(tokenguard.RevocationListFull):
             small.revoke(ISSUER, "jti-3", exp)
-    assert small.stats.rejected_full == 2
+    # The failed revoke counts once, and its own published message once more.
+    assert wait_until(lambda: small.stats.rejected_full == 3)
     assert "was not applied" in caplog.text
     assert "stored in Redis but not in this instance's list" in caplog.text
     # The revocation that did not fit is in Redis, and other instances have it.
