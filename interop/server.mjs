@@ -1,6 +1,9 @@
 // Runs an oidc-provider authorization server on 127.0.0.1 that issues JWT
 // access tokens (RFC 9068, header typ "at+jwt") through the client credentials
-// grant, one resource server per signing algorithm.
+// grant, one resource server per signing algorithm, and opaque access tokens for
+// one more resource server. Opaque tokens can be introspected (RFC 7662, and
+// RFC 9701 signed responses on request) by the API client, and revoked (RFC 7009)
+// by the client they were issued to.
 //
 // Usage: node server.mjs [PORT]   (or PORT=... node server.mjs)
 //
@@ -19,6 +22,15 @@ const HOST = '127.0.0.1';
 // test credentials for a server that only listens on the loopback address.
 const CLIENT_ID = process.env.INTEROP_CLIENT_ID ?? 'tokenguard-interop';
 const CLIENT_SECRET = process.env.INTEROP_CLIENT_SECRET ?? 'interop-client-secret';
+
+// The resource server's own client, which introspects tokens. The Python tests
+// pass a secret with characters that client_secret_basic must form-urlencode.
+const API_CLIENT_ID = process.env.INTEROP_API_CLIENT_ID ?? 'tokenguard-api';
+const API_CLIENT_SECRET = process.env.INTEROP_API_CLIENT_SECRET ?? 'interop-api-secret';
+
+// The resource server whose access tokens are opaque, so that an API can only
+// check them by introspection.
+const OPAQUE_RESOURCE = 'urn:tokenguard:interop:opaque';
 
 // Scopes every resource server offers. The client credentials grant keeps only
 // the requested scopes that the resource server offers, and a token without a
@@ -75,7 +87,22 @@ function buildResourceServers() {
       jwt: { sign: { alg } },
     });
   }
+  servers.set(OPAQUE_RESOURCE, {
+    scope: RESOURCE_SCOPES,
+    accessTokenFormat: 'opaque',
+    accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
+  });
   return servers;
+}
+
+// The API client may introspect any token, and a client may introspect its own.
+function introspectionAllowed(ctx, client, token) {
+  return client.clientId === API_CLIENT_ID || client.clientId === token.clientId;
+}
+
+// Only the client a token was issued to may revoke it (RFC 7009 section 2.1).
+function revocationAllowed(ctx, client, token) {
+  return client.clientId === token.clientId;
 }
 
 function buildConfiguration(resourceServers) {
@@ -89,11 +116,25 @@ function buildConfiguration(resourceServers) {
         redirect_uris: [],
         token_endpoint_auth_method: 'client_secret_basic',
       },
+      {
+        client_id: API_CLIENT_ID,
+        client_secret: API_CLIENT_SECRET,
+        grant_types: [],
+        response_types: [],
+        redirect_uris: [],
+        token_endpoint_auth_method: 'client_secret_basic',
+        // Signed introspection responses (RFC 9701), sent when the request
+        // accepts application/token-introspection+jwt.
+        introspection_signed_response_alg: 'RS256',
+      },
     ],
     jwks: { keys: generateSigningKeys() },
     features: {
       clientCredentials: { enabled: true },
       devInteractions: { enabled: false },
+      introspection: { enabled: true, allowedPolicy: introspectionAllowed },
+      jwtIntrospection: { enabled: true },
+      revocation: { enabled: true, allowedPolicy: revocationAllowed },
       // A token request without a `resource` parameter gets no resource
       // server, and so an opaque access token, because the default
       // `defaultResource` returns none.
@@ -136,7 +177,8 @@ function main() {
 
   server.listen(port, HOST, () => {
     for (const [identifier, info] of resourceServers) {
-      console.log(`resource server ${identifier}: ${info.jwt.sign.alg}`);
+      const format = info.accessTokenFormat === 'jwt' ? info.jwt.sign.alg : info.accessTokenFormat;
+      console.log(`resource server ${identifier}: ${format}`);
     }
     console.log(`ready: issuer=${issuer} jwks_uri=${issuer}/jwks`);
   });

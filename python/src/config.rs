@@ -28,6 +28,8 @@ pub(crate) struct Options<'a, 'py> {
     pub(crate) scope_claims: Option<&'a Bound<'py, PyAny>>,
     pub(crate) scope_hierarchy: Option<&'a Bound<'py, PyAny>>,
     pub(crate) max_token_bytes: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) introspection_audience: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) introspection_max_age: Option<&'a Bound<'py, PyAny>>,
 }
 
 impl Options<'_, '_> {
@@ -70,6 +72,15 @@ impl Options<'_, '_> {
                 return Err(config_error(py, message));
             }
             builder = builder.profile(Profile::Rfc9068);
+        }
+
+        if let Some(audience) = present(self.introspection_audience) {
+            let audience = text(py, audience, "introspection_audience")?;
+            builder = builder.introspection_audience(&audience);
+        }
+        if let Some(max_age) = present(self.introspection_max_age) {
+            builder =
+                builder.introspection_max_age(unsigned(py, max_age, "introspection_max_age")?);
         }
 
         builder = self.scopes(py, builder)?;
@@ -230,23 +241,30 @@ fn secret_keys(py: Python<'_>, secrets: &Bound<'_, PyAny>) -> PyResult<KeySource
 
 /// Reads `now` as whole Unix seconds, rounding a float down; `None` reads the clock.
 pub(crate) fn now_seconds(py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyResult<i64> {
-    let Some(now) = present(now) else {
-        return Ok(tokenguard::unix_now());
-    };
+    match present(now) {
+        Some(now) => unix_seconds(py, now, "now"),
+        None => Ok(tokenguard::unix_now()),
+    }
+}
+
+/// Reads the time argument `name` as whole Unix seconds, rounding a float down.
+pub(crate) fn unix_seconds(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<i64> {
     let invalid = || {
         config_error(
             py,
-            "now must be Unix seconds as an int or a finite float within the 64-bit range",
+            &format!(
+                "{name} must be Unix seconds as an int or a finite float within the 64-bit range"
+            ),
         )
     };
-    // bool is a subclass of int, and `now=True` is surely a mistake.
-    if now.is_instance_of::<pyo3::types::PyBool>() {
+    // bool is a subclass of int, and a time of `True` is surely a mistake.
+    if value.is_instance_of::<pyo3::types::PyBool>() {
         return Err(invalid());
     }
-    if now.is_instance_of::<PyInt>() {
-        return now.extract::<i64>().map_err(|_| invalid());
+    if value.is_instance_of::<PyInt>() {
+        return value.extract::<i64>().map_err(|_| invalid());
     }
-    if let Ok(float) = now.cast::<PyFloat>() {
+    if let Ok(float) = value.cast::<PyFloat>() {
         let seconds = float.value().floor();
         // -2^63 and 2^63 are exact in f64; 2^63 is the first value past i64::MAX.
         let limit = 2f64.powi(63);
@@ -258,6 +276,22 @@ pub(crate) fn now_seconds(py: Python<'_>, now: Option<&Bound<'_, PyAny>>) -> PyR
         return Ok(seconds as i64);
     }
     Err(invalid())
+}
+
+/// Reads a `str` argument.
+pub(crate) fn text(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<String> {
+    let invalid = || config_error(py, &format!("{name} must be a str"));
+    let text = value.cast::<PyString>().map_err(|_| invalid())?;
+    Ok(text.to_cow().map_err(|_| invalid())?.into_owned())
+}
+
+/// Reads a count argument such as a capacity.
+pub(crate) fn count(py: Python<'_>, value: &Bound<'_, PyAny>, name: &str) -> PyResult<usize> {
+    let invalid = || config_error(py, &format!("{name} must be a non-negative int"));
+    if value.is_instance_of::<pyo3::types::PyBool>() || !value.is_instance_of::<PyInt>() {
+        return Err(invalid());
+    }
+    value.extract::<usize>().map_err(|_| invalid())
 }
 
 fn present<'a, 'py>(value: Option<&'a Bound<'py, PyAny>>) -> Option<&'a Bound<'py, PyAny>> {

@@ -6,6 +6,7 @@
 
 mod config;
 mod errors;
+mod revocation;
 mod token;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -17,7 +18,8 @@ use tokenguard::{BearerError, Challenge, Error, Fault, Part, Scheme, ScopeClaims
 
 use crate::config::{now_seconds, KeySource, Options};
 use crate::errors::{internal_error, token_error, type_error};
-use crate::token::{verify, Verified, VerifiedToken};
+use crate::revocation::RevocationList;
+use crate::token::{verify, Input, Verified, VerifiedToken};
 
 /// An access-token validator: an immutable policy and a replaceable key set.
 ///
@@ -49,6 +51,8 @@ impl Validator {
         scope_hierarchy = None,
         max_token_bytes = None,
         hmac_secrets = None,
+        introspection_audience = None,
+        introspection_max_age = None,
     ))]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -68,6 +72,8 @@ impl Validator {
         scope_hierarchy: Option<&Bound<'_, PyAny>>,
         max_token_bytes: Option<&Bound<'_, PyAny>>,
         hmac_secrets: Option<&Bound<'_, PyAny>>,
+        introspection_audience: Option<&Bound<'_, PyAny>>,
+        introspection_max_age: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let options = Options {
             issuers,
@@ -83,6 +89,8 @@ impl Validator {
             scope_claims,
             scope_hierarchy,
             max_token_bytes,
+            introspection_audience,
+            introspection_max_age,
         };
         let keys = KeySource::read(py, jwks, hmac_secrets)?;
         let (policy, scope_claims) = options.build(py, keys.hmac_algorithms())?;
@@ -127,6 +135,22 @@ impl Validator {
         PyTuple::new(py, rejected)
     }
 
+    /// The `aud` a signed introspection response must name, or `None`.
+    #[getter]
+    fn introspection_audience(&self) -> Option<String> {
+        let validator = self.snapshot();
+        validator
+            .policy()
+            .introspection_audience()
+            .map(str::to_owned)
+    }
+
+    /// The maximum length of a token or introspection response, in bytes.
+    #[getter]
+    fn max_token_bytes(&self) -> usize {
+        self.snapshot().policy().max_token_bytes()
+    }
+
     /// Validates a compact JWS access token at `now` (Unix seconds, default: the
     /// clock) and returns a `VerifiedToken`; the GIL is released while it verifies.
     #[pyo3(signature = (token, now = None))]
@@ -137,7 +161,7 @@ impl Validator {
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<VerifiedToken> {
         let input = owned_input(py, token, Part::Token, "token")?;
-        self.run(py, input, now, false)
+        self.run(py, input, now, Input::Token)
     }
 
     /// Validates the token of an `Authorization: Bearer` header value.
@@ -154,7 +178,35 @@ impl Validator {
             Part::AuthorizationHeader,
             "authorization",
         )?;
-        self.run(py, input, now, true)
+        self.run(py, input, now, Input::Authorization)
+    }
+
+    /// Checks an RFC 7662 introspection response body (`str` or `bytes`) with the
+    /// same policy and returns the `VerifiedToken` it describes, whose `header` is
+    /// `None`.
+    #[pyo3(signature = (response, now = None))]
+    fn validate_introspection(
+        &self,
+        py: Python<'_>,
+        response: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<VerifiedToken> {
+        let input = owned_input(py, response, Part::IntrospectionResponse, "response")?;
+        self.run(py, input, now, Input::Introspection)
+    }
+
+    /// Checks an RFC 9701 signed introspection response (a JWT) with the key set,
+    /// `introspection_audience` and the policy, and returns the `VerifiedToken` it
+    /// describes.
+    #[pyo3(signature = (response, now = None))]
+    fn validate_signed_introspection(
+        &self,
+        py: Python<'_>,
+        response: &Bound<'_, PyAny>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<VerifiedToken> {
+        let input = owned_input(py, response, Part::Token, "response")?;
+        self.run(py, input, now, Input::SignedIntrospection)
     }
 
     fn __repr__(&self) -> String {
@@ -174,9 +226,9 @@ impl Validator {
     fn run(
         &self,
         py: Python<'_>,
-        input: Vec<u8>,
+        bytes: Vec<u8>,
         now: Option<&Bound<'_, PyAny>>,
-        authorization: bool,
+        input: Input,
     ) -> PyResult<VerifiedToken> {
         let now = now_seconds(py, now)?;
         let validator = self.snapshot();
@@ -186,7 +238,7 @@ impl Validator {
         // is caught here rather than unwinding into the interpreter.
         let outcome: Result<Result<Verified, Error>, _> = py.detach(move || {
             catch_unwind(AssertUnwindSafe(|| {
-                verify(&validator, &input, now, authorization, scope_claims)
+                verify(&validator, &bytes, now, input, scope_claims)
             }))
         });
         match outcome {
@@ -212,10 +264,9 @@ fn owned_input(
         return Ok(bytes.as_bytes().to_vec());
     }
     if let Ok(text) = value.cast::<PyString>() {
-        let fault = if part == Part::Token {
-            Fault::Utf8
-        } else {
-            Fault::Credentials
+        let fault = match part {
+            Part::AuthorizationHeader => Fault::Credentials,
+            _ => Fault::Utf8,
         };
         return match text.to_cow() {
             Ok(text) => Ok(text.as_bytes().to_vec()),
@@ -223,6 +274,28 @@ fn owned_input(
         };
     }
     Err(type_error(py, argument, "str or bytes", value))
+}
+
+/// Returns the token of an `Authorization: Bearer` header value, parsed as
+/// `validate_header` parses it, for a token that is checked by introspection.
+#[pyfunction]
+fn bearer_token(py: Python<'_>, authorization: &Bound<'_, PyAny>) -> PyResult<String> {
+    let value = owned_input(
+        py,
+        authorization,
+        Part::AuthorizationHeader,
+        "authorization",
+    )?;
+    let credentials =
+        tokenguard::parse_authorization(&value).map_err(|error| token_error(py, &error))?;
+    if credentials.scheme() != Scheme::Bearer {
+        let error = Error::Malformed {
+            part: Part::AuthorizationHeader,
+            fault: Fault::DpopNeedsProof,
+        };
+        return Err(token_error(py, &error));
+    }
+    Ok(credentials.token().to_owned())
 }
 
 /// Formats an RFC 6750 `WWW-Authenticate` value with the core's quoting rules.
@@ -267,6 +340,8 @@ fn unix_now() -> i64 {
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Validator>()?;
     module.add_class::<VerifiedToken>()?;
+    module.add_class::<RevocationList>()?;
+    module.add_function(wrap_pyfunction!(bearer_token, module)?)?;
     module.add_function(wrap_pyfunction!(challenge, module)?)?;
     module.add_function(wrap_pyfunction!(unix_now, module)?)?;
     module.add("DEFAULT_LEEWAY_SECONDS", tokenguard::DEFAULT_LEEWAY_SECONDS)?;
@@ -277,5 +352,10 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     module.add("MAX_TOKEN_BYTES_LIMIT", tokenguard::MAX_TOKEN_BYTES_LIMIT)?;
     module.add("MAX_KEY_SET_BYTES", tokenguard::MAX_KEY_SET_BYTES)?;
+    module.add(
+        "DEFAULT_INTROSPECTION_MAX_AGE_SECONDS",
+        tokenguard::DEFAULT_INTROSPECTION_MAX_AGE_SECONDS,
+    )?;
+    module.add("MAX_REVOCATION_ENTRIES", tokenguard::MAX_REVOCATION_ENTRIES)?;
     Ok(())
 }

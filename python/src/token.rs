@@ -23,9 +23,23 @@ thread_local! {
         const { RefCell::new(None) };
 }
 
+/// What the bytes given to a validation are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Input {
+    /// A compact JWS access token.
+    Token,
+    /// An `Authorization` header value.
+    Authorization,
+    /// An RFC 7662 introspection response body.
+    Introspection,
+    /// An RFC 9701 signed introspection response.
+    SignedIntrospection,
+}
+
 /// The parts of a verified token, owned so that they outlive the token buffer.
 pub(crate) struct Verified {
-    header: String,
+    /// The JWS header, or `None` for a token accepted from an introspection response.
+    header: Option<String>,
     payload: String,
     subject: Option<String>,
     client_id: Option<String>,
@@ -34,19 +48,22 @@ pub(crate) struct Verified {
     scopes: Vec<String>,
 }
 
-/// Validates a token, or an `Authorization` value when `authorization` is true.
+/// Validates `bytes` as the `input` kind says.
 pub(crate) fn verify(
     validator: &Validator,
-    input: &[u8],
+    bytes: &[u8],
     now: i64,
-    authorization: bool,
+    input: Input,
     scope_claims: ScopeClaims,
 ) -> Result<Verified, Error> {
     let run =
         |token: Result<AccessToken<'_>, Error>| token.map(|t| Verified::new(&t, scope_claims));
+    if input == Input::Introspection {
+        return run(validator.validate_introspection(bytes, now));
+    }
     if validator.policy().max_token_bytes() <= DEFAULT_MAX_TOKEN_BYTES {
         let mut buffer = TokenBuffer::new();
-        return run(select(validator, input, now, authorization, &mut buffer));
+        return run(select(validator, bytes, now, input, &mut buffer));
     }
     LARGE_BUFFER.with(|cell| {
         let mut slot = cell.borrow_mut();
@@ -54,21 +71,22 @@ pub(crate) fn verify(
         // exits. Release builds allocate the box directly; a debug build may first
         // build the array on the stack.
         let buffer = slot.get_or_insert_with(|| Box::new(TokenBuffer::with_capacity()));
-        run(select(validator, input, now, authorization, buffer))
+        run(select(validator, bytes, now, input, buffer))
     })
 }
 
 fn select<'a, const N: usize>(
     validator: &'a Validator,
-    input: &[u8],
+    bytes: &'a [u8],
     now: i64,
-    authorization: bool,
+    input: Input,
     buffer: &'a mut TokenBuffer<N>,
 ) -> Result<AccessToken<'a>, Error> {
-    if authorization {
-        validator.validate_authorization(input, now, buffer)
-    } else {
-        validator.validate(input, now, buffer)
+    match input {
+        Input::Token => validator.validate(bytes, now, buffer),
+        Input::Authorization => validator.validate_authorization(bytes, now, buffer),
+        Input::Introspection => validator.validate_introspection(bytes, now),
+        Input::SignedIntrospection => validator.validate_signed_introspection(bytes, now, buffer),
     }
 }
 
@@ -85,8 +103,7 @@ impl Verified {
         Self {
             header: token
                 .header()
-                .map_or("null", |header| header.as_object().as_text())
-                .to_owned(),
+                .map(|header| header.as_object().as_text().to_owned()),
             payload: claims.as_object().as_text().to_owned(),
             subject: claims.subject().map(text),
             client_id: claims.client_id().map(text),
@@ -99,7 +116,10 @@ impl Verified {
     /// Builds the Python object; the claims and header are parsed by `json.loads`.
     pub(crate) fn into_python(self, py: Python<'_>) -> PyResult<VerifiedToken> {
         let helpers = Helpers::get(py)?;
-        let header = helpers.read_only_json(py, &self.header)?;
+        let header = match &self.header {
+            Some(header) => helpers.read_only_json(py, header)?,
+            None => py.None(),
+        };
         let claims = helpers.read_only_json(py, &self.payload)?;
         let expires_at = helpers.datetime(py, &claims.bind(py).get_item("exp")?)?;
         Ok(VerifiedToken {
@@ -154,7 +174,7 @@ pub(crate) struct VerifiedToken {
     #[pyo3(get)]
     expires_at: Py<PyAny>,
     #[pyo3(get)]
-    raw_payload: Py<PyBytes>,
+    pub(crate) raw_payload: Py<PyBytes>,
 }
 
 #[pymethods]

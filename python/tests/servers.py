@@ -1,13 +1,25 @@
-"""Test servers on 127.0.0.1: a JWKS and discovery endpoint, and thread runners."""
+"""Test servers on 127.0.0.1: a JWKS and discovery endpoint, an introspection
+endpoint, and the example apps under uvicorn."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import socket
 import threading
+import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import ModuleType
 from typing import Any
+from urllib.parse import parse_qs
 
+import pytest
+import uvicorn
 from conftest import SigningKey
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
 
 
 class KeyServer:
@@ -67,3 +79,96 @@ class KeyServer:
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join()
+
+
+class IntrospectionServer:
+    """An introspection endpoint whose answer a test sets, recording each request.
+
+    ``answer`` is the JSON object (or, with ``body``, the raw bytes) returned with
+    ``status`` and ``content_type``; ``delay`` holds the answer back, in seconds.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.answer: dict[str, Any] = {"active": False}
+        self.body: bytes | None = None
+        self.status = 200
+        self.content_type = "application/json"
+        self.delay = 0.0
+        self.extra_headers: dict[str, str] = {}
+        self.requests: list[dict[str, Any]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                server.handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/introspect"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.requests)
+
+    def last(self) -> dict[str, Any]:
+        with self.lock:
+            return self.requests[-1]
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length", "0"))
+        form = parse_qs(request.rfile.read(length).decode(), keep_blank_values=True)
+        with self.lock:
+            self.requests.append({"headers": dict(request.headers), "form": form})
+            body = self.body if self.body is not None else json.dumps(self.answer).encode()
+            status, content_type, delay = self.status, self.content_type, self.delay
+            extra = dict(self.extra_headers)
+        if delay:
+            time.sleep(delay)
+        request.send_response(status)
+        request.send_header("Content-Type", content_type)
+        request.send_header("Content-Length", str(len(body)))
+        for name, value in extra.items():
+            request.send_header(name, value)
+        request.end_headers()
+        try:
+            request.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()
+
+
+def load_example(name: str, issuer: str, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    monkeypatch.setenv("ISSUER", issuer)
+    spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def serve_fastapi(app: Any) -> Iterator[str]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert server.started
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+    sock.close()

@@ -35,7 +35,11 @@ ERROR_TABLE = [
     (tokenguard.WrongType, "wrong_type", 307, "invalid_token", 401),
     (tokenguard.InsufficientScope, "insufficient_scope", 308, "insufficient_scope", 403),
     (tokenguard.ProofRequired, "proof_required", 309, "invalid_token", 401),
+    (tokenguard.Inactive, "inactive", 310, "invalid_token", 401),
+    (tokenguard.Revoked, "revoked", 311, "invalid_token", 401),
     (tokenguard.InvalidConfig, "invalid_config", 400, None, 500),
+    (tokenguard.RevocationListFull, "revocation_list_full", 500, None, 500),
+    (tokenguard.IntrospectionError, "introspection_failed", 600, None, 503),
 ]
 
 

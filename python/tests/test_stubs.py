@@ -62,7 +62,7 @@ def test_native_stub_matches_module():
 
 def test_native_stub_methods_match():
     stub = stub_names(PACKAGE / "_native.pyi")
-    for cls in (_native.Validator, _native.VerifiedToken):
+    for cls in (_native.Validator, _native.VerifiedToken, _native.RevocationList):
         node = stub[cls.__name__]
         assert isinstance(node, ast.ClassDef)
         stubbed = {item.name for item in node.body if isinstance(item, ast.FunctionDef)}

@@ -2,7 +2,9 @@
 
 from tokenguard._errors import BadSignature as BadSignature
 from tokenguard._errors import ExpiredToken as ExpiredToken
+from tokenguard._errors import Inactive as Inactive
 from tokenguard._errors import InsufficientScope as InsufficientScope
+from tokenguard._errors import IntrospectionError as IntrospectionError
 from tokenguard._errors import InvalidClaim as InvalidClaim
 from tokenguard._errors import InvalidConfig as InvalidConfig
 from tokenguard._errors import InvalidKey as InvalidKey
@@ -13,6 +15,8 @@ from tokenguard._errors import Malformed as Malformed
 from tokenguard._errors import MissingClaim as MissingClaim
 from tokenguard._errors import NotYetValid as NotYetValid
 from tokenguard._errors import ProofRequired as ProofRequired
+from tokenguard._errors import RevocationListFull as RevocationListFull
+from tokenguard._errors import Revoked as Revoked
 from tokenguard._errors import TokenError as TokenError
 from tokenguard._errors import TooLarge as TooLarge
 from tokenguard._errors import UnknownKeyId as UnknownKeyId
@@ -22,28 +26,51 @@ from tokenguard._errors import WeakKey as WeakKey
 from tokenguard._errors import WrongAudience as WrongAudience
 from tokenguard._errors import WrongIssuer as WrongIssuer
 from tokenguard._errors import WrongType as WrongType
+from tokenguard._hybrid import AsyncHybridValidator as AsyncHybridValidator
+from tokenguard._hybrid import HybridValidator as HybridValidator
+from tokenguard._introspection import AsyncIntrospector as AsyncIntrospector
+from tokenguard._introspection import ClientAuthentication as ClientAuthentication
+from tokenguard._introspection import ClientSecretBasic as ClientSecretBasic
+from tokenguard._introspection import Introspector as Introspector
 from tokenguard._jwks import AsyncJWKSClient as AsyncJWKSClient
 from tokenguard._jwks import JWKSClient as JWKSClient
 from tokenguard._jwks import JWKSError as JWKSError
+from tokenguard._native import (
+    DEFAULT_INTROSPECTION_MAX_AGE_SECONDS as DEFAULT_INTROSPECTION_MAX_AGE_SECONDS,
+)
 from tokenguard._native import DEFAULT_LEEWAY_SECONDS as DEFAULT_LEEWAY_SECONDS
 from tokenguard._native import DEFAULT_MAX_TOKEN_BYTES as DEFAULT_MAX_TOKEN_BYTES
 from tokenguard._native import MAX_KEY_SET_BYTES as MAX_KEY_SET_BYTES
 from tokenguard._native import MAX_LEEWAY_SECONDS as MAX_LEEWAY_SECONDS
+from tokenguard._native import MAX_REVOCATION_ENTRIES as MAX_REVOCATION_ENTRIES
 from tokenguard._native import MAX_TOKEN_BYTES_LIMIT as MAX_TOKEN_BYTES_LIMIT
+from tokenguard._native import RevocationList as RevocationList
 from tokenguard._native import Validator as Validator
 from tokenguard._native import VerifiedToken as VerifiedToken
 from tokenguard._native import unix_now as unix_now
+from tokenguard._redis_revocations import RedisRevocationList as RedisRevocationList
+from tokenguard._redis_revocations import RevocationSyncStats as RevocationSyncStats
 
 __all__ = [
+    "DEFAULT_INTROSPECTION_MAX_AGE_SECONDS",
     "DEFAULT_LEEWAY_SECONDS",
     "DEFAULT_MAX_TOKEN_BYTES",
     "MAX_KEY_SET_BYTES",
     "MAX_LEEWAY_SECONDS",
+    "MAX_REVOCATION_ENTRIES",
     "MAX_TOKEN_BYTES_LIMIT",
+    "AsyncHybridValidator",
+    "AsyncIntrospector",
     "AsyncJWKSClient",
     "BadSignature",
+    "ClientAuthentication",
+    "ClientSecretBasic",
     "ExpiredToken",
+    "HybridValidator",
+    "Inactive",
     "InsufficientScope",
+    "IntrospectionError",
+    "Introspector",
     "InvalidClaim",
     "InvalidConfig",
     "InvalidKey",
@@ -56,6 +83,11 @@ __all__ = [
     "MissingClaim",
     "NotYetValid",
     "ProofRequired",
+    "RedisRevocationList",
+    "RevocationList",
+    "RevocationListFull",
+    "RevocationSyncStats",
+    "Revoked",
     "TokenError",
     "TooLarge",
     "UnknownKeyId",

@@ -170,10 +170,42 @@ class ProofRequired(TokenError):
     code, name, error, status = 309, "proof_required", "invalid_token", 401
 
 
+class Inactive(TokenError):
+    """The introspection response says the token is not active (code 310)."""
+
+    code, name, error, status = 310, "inactive", "invalid_token", 401
+
+
+class Revoked(TokenError):
+    """The token passed every check but is on a revocation list (code 311)."""
+
+    code, name, error, status = 311, "revoked", "invalid_token", 401
+
+
 class InvalidConfig(TokenError):
     """A configuration value is invalid; raised when a validator is built (code 400)."""
 
     code, name, error, status = 400, "invalid_config", None, 500
+
+
+class RevocationListFull(TokenError):
+    """A revocation list has no room and no expired entry to evict; the revocation
+    was not recorded (code 500)."""
+
+    code, name, error, status = 500, "revocation_list_full", None, 500
+
+
+class IntrospectionError(TokenError):
+    """No usable introspection response came from the authorization server (code 600, HTTP 503).
+
+    Raised for a network error or timeout, an HTTP status other than 200, an
+    unexpected ``Content-Type``, a body over the size limit, and a response that is
+    not a well-formed (or, for signed responses, not a validly signed) introspection
+    response. The token was not accepted. The code is the Python package's own,
+    outside the core's range, because the core makes no HTTP calls.
+    """
+
+    code, name, error, status = 600, "introspection_failed", None, 503
 
 
 _BY_NAME: dict[str, type[TokenError]] = {
@@ -199,7 +231,10 @@ _BY_NAME: dict[str, type[TokenError]] = {
         WrongType,
         InsufficientScope,
         ProofRequired,
+        Inactive,
+        Revoked,
         InvalidConfig,
+        RevocationListFull,
     )
 }
 

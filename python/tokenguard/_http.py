@@ -6,7 +6,7 @@ import logging
 from collections.abc import Iterable, Sequence
 
 from tokenguard import _native
-from tokenguard._errors import TokenError
+from tokenguard._errors import IntrospectionError, TokenError
 from tokenguard._jwks import JWKSError
 from tokenguard._native import VerifiedToken
 
@@ -66,6 +66,21 @@ def unavailable(error: JWKSError) -> Rejection:
         "error_description": "the issuer's keys could not be loaded",
     }
     return Rejection(503, {"Retry-After": "30"}, body)
+
+
+def introspection_unavailable(error: IntrospectionError) -> Rejection:
+    """Return the 503 for a sensitive request whose token could not be introspected.
+
+    The token is not at fault, so the response carries no ``invalid_token``
+    challenge that would make the client discard it.
+    """
+    # The introspection client already logged the failure, rate-limited.
+    logger.debug("responded with 503, because introspection failed: %s", error)
+    body = {
+        "error": "temporarily_unavailable",
+        "error_description": "the authorization server could not be asked about the token",
+    }
+    return Rejection(503, {"Retry-After": "5"}, body)
 
 
 def check_scopes(

@@ -22,6 +22,7 @@ from collections import OrderedDict
 from typing import Any, Callable, Union
 
 from tokenguard._errors import InvalidConfig, TokenError, UnknownKeyId
+from tokenguard._fetch import aread_bounded, check_status, http_error, import_httpx, read_bounded
 from tokenguard._native import MAX_KEY_SET_BYTES, Validator, VerifiedToken
 
 logger = logging.getLogger("tokenguard.jwks")
@@ -202,20 +203,6 @@ class _KeyCache:
                 self.unknown_kids.popitem(last=False)
 
 
-def _import_httpx() -> Any:
-    try:
-        import httpx
-    except ImportError as error:
-        message = "the JWKS clients need httpx: pip install 'tokenguard[http]'"
-        raise ImportError(message) from error
-    return httpx
-
-
-def _check_response(response: Any) -> None:
-    if response.status_code != 200:
-        raise ValueError(f"unexpected HTTP status {response.status_code}, expected 200")
-
-
 def _unverified_kid(token: Token, authorization: bool) -> str | None:
     """Return the header ``kid`` of a token that failed with ``UnknownKeyId``.
 
@@ -270,7 +257,7 @@ class JWKSClient:
             clock,
         )
         if http_client is None:
-            httpx = _import_httpx()
+            httpx = import_httpx("the JWKS clients")
             http_client = httpx.Client(timeout=timeout, follow_redirects=False)
             self._owns_client = True
         else:
@@ -355,26 +342,16 @@ class JWKSClient:
                 url = cache.jwks_url
             body, cache_control = self._get(url)
             cache.apply(body, cache_control, url)
-        except (OSError, ValueError, TokenError, self._http_error()) as error:
+        except (OSError, ValueError, TokenError, http_error()) as error:
             cache.failed(error, url)
             if not cache.loaded:
                 raise JWKSError(cache.last_error) from error
 
     def _get(self, url: str) -> tuple[bytes, str | None]:
         with self._http.stream("GET", url, headers={"Accept": "application/json"}) as response:
-            _check_response(response)
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > MAX_KEY_SET_BYTES:
-                    raise ValueError(f"the response is larger than {MAX_KEY_SET_BYTES} bytes")
-            return bytes(body), response.headers.get("cache-control")
-
-    @staticmethod
-    def _http_error() -> type[Exception]:
-        import httpx
-
-        return httpx.HTTPError
+            check_status(response)
+            body = read_bounded(response, MAX_KEY_SET_BYTES)
+            return body, response.headers.get("cache-control")
 
 
 class AsyncJWKSClient:
@@ -411,7 +388,7 @@ class AsyncJWKSClient:
             clock,
         )
         if http_client is None:
-            httpx = _import_httpx()
+            httpx = import_httpx("the JWKS clients")
             http_client = httpx.AsyncClient(timeout=timeout, follow_redirects=False)
             self._owns_client = True
         else:
@@ -488,8 +465,6 @@ class AsyncJWKSClient:
                 await self._fetch()
 
     async def _fetch(self) -> None:
-        import httpx
-
         cache = self._cache
         url = cache.jwks_url or cache.discovery_url()
         try:
@@ -498,7 +473,7 @@ class AsyncJWKSClient:
                 url = cache.jwks_url
             body, cache_control = await self._get(url)
             cache.apply(body, cache_control, url)
-        except (OSError, ValueError, TokenError, httpx.HTTPError) as error:
+        except (OSError, ValueError, TokenError, http_error()) as error:
             cache.failed(error, url)
             if not cache.loaded:
                 raise JWKSError(cache.last_error) from error
@@ -506,10 +481,6 @@ class AsyncJWKSClient:
     async def _get(self, url: str) -> tuple[bytes, str | None]:
         headers = {"Accept": "application/json"}
         async with self._http.stream("GET", url, headers=headers) as response:
-            _check_response(response)
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > MAX_KEY_SET_BYTES:
-                    raise ValueError(f"the response is larger than {MAX_KEY_SET_BYTES} bytes")
-            return bytes(body), response.headers.get("cache-control")
+            check_status(response)
+            body = await aread_bounded(response, MAX_KEY_SET_BYTES)
+            return body, response.headers.get("cache-control")

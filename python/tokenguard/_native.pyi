@@ -5,13 +5,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Literal, final
 
 __all__ = [
+    "DEFAULT_INTROSPECTION_MAX_AGE_SECONDS",
     "DEFAULT_LEEWAY_SECONDS",
     "DEFAULT_MAX_TOKEN_BYTES",
     "MAX_KEY_SET_BYTES",
     "MAX_LEEWAY_SECONDS",
+    "MAX_REVOCATION_ENTRIES",
     "MAX_TOKEN_BYTES_LIMIT",
+    "RevocationList",
     "Validator",
     "VerifiedToken",
+    "bearer_token",
     "challenge",
     "unix_now",
 ]
@@ -26,6 +30,11 @@ MAX_TOKEN_BYTES_LIMIT: Final[int]
 """Largest accepted ``max_token_bytes`` (1048576)."""
 MAX_KEY_SET_BYTES: Final[int]
 """Largest JWK Set document accepted, in bytes (1048576)."""
+DEFAULT_INTROSPECTION_MAX_AGE_SECONDS: Final[int]
+"""Default ``introspection_max_age``: the oldest ``iat`` of a signed introspection
+response that is accepted, in seconds (60)."""
+MAX_REVOCATION_ENTRIES: Final[int]
+"""Largest ``max_tokens`` or ``max_subjects`` of a :class:`RevocationList` (4194304)."""
 
 _JwkSetSource = str | bytes | Mapping[str, Any]
 _HmacSecret = tuple[str | None, str, bytes]
@@ -38,8 +47,9 @@ class VerifiedToken:
     def claims(self) -> Mapping[str, Any]:
         """The verified claims as a read-only mapping (``types.MappingProxyType``)."""
     @property
-    def header(self) -> Mapping[str, Any]:
-        """The verified JOSE header as a read-only mapping."""
+    def header(self) -> Mapping[str, Any] | None:
+        """The verified JOSE header as a read-only mapping, or ``None`` for a token
+        accepted from an introspection response."""
     @property
     def subject(self) -> str | None:
         """The ``sub`` claim."""
@@ -61,7 +71,8 @@ class VerifiedToken:
         """``exp`` as an aware UTC datetime, clamped to the ``datetime`` range."""
     @property
     def raw_payload(self) -> bytes:
-        """The verified payload JSON object, exactly as signed."""
+        """The verified payload JSON object, exactly as signed, or the introspection
+        response object it was read from."""
     def has_scope(self, scope: str) -> bool:
         """Return whether ``scopes`` contains ``scope`` exactly."""
 
@@ -92,6 +103,8 @@ class Validator:
         scope_hierarchy: str | None = None,
         max_token_bytes: int | None = None,
         hmac_secrets: Sequence[_HmacSecret] | None = None,
+        introspection_audience: str | None = None,
+        introspection_max_age: int | None = None,
     ) -> Validator:
         """Build a validator from a JWK Set, or from HMAC secrets.
 
@@ -107,7 +120,10 @@ class Validator:
         seconds. ``typ="jwt"`` also accepts ``JWT`` or no ``typ``.
         ``profile="rfc9068"`` requires ``iss``, ``exp``, ``aud``, ``sub``,
         ``client_id``, ``iat`` and ``jti``. ``scope_hierarchy=":"`` lets
-        ``orders`` cover ``orders:read``.
+        ``orders`` cover ``orders:read``. ``introspection_audience`` is the ``aud``
+        that a signed introspection response must name (the resource server's
+        client id), and ``introspection_max_age`` the oldest ``iat`` it may have, in
+        seconds (default 60).
         """
     def set_jwks(self, jwks: _JwkSetSource) -> None:
         """Replace the key set atomically; the policy stays the same.
@@ -121,6 +137,12 @@ class Validator:
     @property
     def rejected_keys(self) -> tuple[tuple[str | None, str], ...]:
         """``(kid, reason)`` for each key the current set skipped."""
+    @property
+    def introspection_audience(self) -> str | None:
+        """The ``aud`` a signed introspection response must name, or ``None``."""
+    @property
+    def max_token_bytes(self) -> int:
+        """The maximum length of a token or introspection response, in bytes."""
     def validate(self, token: str | bytes, now: int | float | None = None) -> VerifiedToken:
         """Validate a compact JWS access token.
 
@@ -138,6 +160,93 @@ class Validator:
         a malformed value, or the ``DPoP`` scheme, raises ``Malformed`` with
         ``invalid_request``.
         """
+    def validate_introspection(
+        self, response: str | bytes, now: int | float | None = None
+    ) -> VerifiedToken:
+        """Check an RFC 7662 introspection response body with the same policy.
+
+        ``"active": false`` raises ``Inactive``. An active response must carry
+        ``exp``, and ``iss`` and ``aud`` matching the policy, although RFC 7662
+        makes them optional. A body that is not a JSON object with a boolean
+        ``active`` raises ``Malformed``. The result's ``header`` is ``None``.
+        """
+    def validate_signed_introspection(
+        self, response: str | bytes, now: int | float | None = None
+    ) -> VerifiedToken:
+        """Check an RFC 9701 signed introspection response (a JWT).
+
+        The JWT is verified with this validator's key set; its ``typ`` must be
+        ``token-introspection+jwt``, its ``iss`` an accepted issuer, its ``aud`` the
+        ``introspection_audience`` and its ``iat`` within ``introspection_max_age``.
+        Its ``token_introspection`` member is then checked as
+        :meth:`validate_introspection` checks a plain response. Without an
+        ``introspection_audience`` it raises ``InvalidConfig``.
+        """
+
+@final
+class RevocationList:
+    """A bounded in-process list of revoked tokens, checked after validation.
+
+    It stores revoked ``jti`` values keyed by issuer, and per-subject cut-offs
+    that revoke every token of a subject issued at or before a time. Both tables
+    have a fixed capacity. An entry stays until 300 seconds after the time it was
+    given to expire at, so that no leeway makes a revoked token valid again. When
+    a table is full of unexpired entries, revoking raises
+    :class:`tokenguard.RevocationListFull` and records nothing. Safe to share
+    between threads.
+    """
+
+    def __new__(
+        cls, max_tokens: int | None = None, max_subjects: int | None = None
+    ) -> RevocationList:
+        """Build an empty list with room for ``max_tokens`` revoked ``jti`` values
+        (default 100000) and ``max_subjects`` subject cut-offs (default 10000)."""
+    def revoke(
+        self, issuer: str, jti: str, expires_at: int | float, now: int | float | None = None
+    ) -> None:
+        """Revoke the token ``jti`` of ``issuer`` until ``expires_at`` (its ``exp``).
+
+        Revoking a ``jti`` again keeps the later expiry. A token that expired more
+        than 300 seconds before ``now`` is not stored.
+        """
+    def revoke_token(self, token: VerifiedToken, now: int | float | None = None) -> None:
+        """Revoke a verified token by its ``iss``, ``jti`` and ``exp``; a token
+        without ``jti`` raises ``MissingClaim``."""
+    def revoke_subject(
+        self,
+        issuer: str,
+        subject: str,
+        cutoff: int | float,
+        keep_until: int | float,
+        now: int | float | None = None,
+    ) -> None:
+        """Revoke every token of ``subject`` from ``issuer`` whose ``iat`` is at or
+        before ``cutoff`` (or absent), keeping the entry until ``keep_until``.
+
+        ``keep_until`` should be ``cutoff`` plus the longest lifetime the issuer
+        gives its tokens. A second cut-off keeps the later of each time.
+        """
+    def check(self, token: VerifiedToken) -> None:
+        """Raise :class:`tokenguard.Revoked` when the token is revoked."""
+    def is_revoked(self, token: VerifiedToken) -> bool:
+        """Return whether the token is revoked."""
+    def evict_expired(self, now: int | float | None = None) -> int:
+        """Remove every entry whose time has passed and return how many were removed."""
+    def clear(self) -> None:
+        """Remove every entry, keeping the capacity."""
+    @property
+    def token_count(self) -> int:
+        """The number of revoked ``jti`` values stored."""
+    @property
+    def subject_count(self) -> int:
+        """The number of subject cut-offs stored."""
+
+def bearer_token(authorization: str | bytes) -> str:
+    """Return the token of an ``Authorization: Bearer`` value.
+
+    The value is parsed as :meth:`Validator.validate_header` parses it, and raises
+    the same ``Malformed`` errors.
+    """
 
 def challenge(
     error: str | None = None,

@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 
 from tokenguard._http import Rejection, check_match, check_scopes
 from tokenguard._native import VerifiedToken
-from tokenguard.asgi import AnyValidator, BearerAuthMiddleware
+from tokenguard.asgi import AnyValidator, BearerAuthMiddleware, Scope, check_can_introspect
 
 __all__ = ["BearerAuthMiddleware", "BearerHTTPException", "install", "require_scopes"]
 
@@ -44,10 +44,26 @@ def install(
     *,
     realm: str | None = None,
     exclude_paths: Collection[str] = (),
+    sensitive_paths: Collection[str] = (),
+    is_sensitive: Callable[[Scope], bool] | None = None,
 ) -> None:
-    """Add :class:`~tokenguard.asgi.BearerAuthMiddleware` and the 403 handler to ``app``."""
+    """Add :class:`~tokenguard.asgi.BearerAuthMiddleware` and the 403 handler to ``app``.
+
+    ``sensitive_paths`` and ``is_sensitive`` mark the requests that a hybrid
+    validator introspects, as the middleware describes. The middleware runs before
+    routing, so they match the request path, not the route's path template.
+    """
+    if sensitive_paths or is_sensitive is not None:
+        # Checked here too, because Starlette builds the middleware only on the
+        # first request.
+        check_can_introspect(validator)
     app.add_middleware(
-        BearerAuthMiddleware, validator=validator, realm=realm, exclude_paths=exclude_paths
+        BearerAuthMiddleware,
+        validator=validator,
+        realm=realm,
+        exclude_paths=exclude_paths,
+        sensitive_paths=sensitive_paths,
+        is_sensitive=is_sensitive,
     )
     app.add_exception_handler(BearerHTTPException, _handle)
 
