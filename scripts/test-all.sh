@@ -5,9 +5,9 @@
 # Python package. This is the README's test command; .ci/run installs what it
 # needs and runs it.
 #
-# Needs cargo, gcc, make, valgrind, Node.js with npm, Go 1.19 or later and
-# python3 with venv. The shared test data is read from TOKENGUARD_SHARED,
-# default ../shared next to the repository.
+# Needs cargo, gcc, make, valgrind, Node.js with npm, Go 1.19 or later,
+# redis-server and python3 with venv. The shared test data is read from
+# TOKENGUARD_SHARED, default ../shared next to the repository.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +23,7 @@ if [ ! -f "$shared/cases/hostile-tokens.json" ]; then
     fi
     have_shared=0
 fi
-for tool in cargo gcc make valgrind node npm go python3; do
+for tool in cargo gcc make valgrind node npm go python3 redis-server; do
     if ! command -v "$tool" >/dev/null; then
         echo "error: $tool is not installed; the tests need it (see the README)" >&2
         exit 1

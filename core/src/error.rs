@@ -388,7 +388,8 @@ impl Error {
     ///
     /// Codes are grouped by hundreds (1xx input, 2xx keys and signatures, 3xx claims,
     /// 4xx configuration, 5xx state of the caller's stores); a code is never reused
-    /// for another meaning.
+    /// for another meaning. 6xx is left to the bindings' own network clients (the
+    /// Python introspection client fails with 600), and 9xx to the C layer.
     pub const fn code(&self) -> u16 {
         match self {
             Self::Malformed { .. } => 100,
