@@ -1,6 +1,7 @@
 //! Writes the small JSON objects of signed tokens: JOSE headers, claims and JWKs.
 
 use alloc::string::String;
+use core::fmt::Write as _;
 
 use crate::base64url;
 
@@ -35,6 +36,14 @@ impl ObjectWriter {
         self.text.push('"');
         base64url::encode_to(&mut self.text, bytes);
         self.text.push('"');
+        self
+    }
+
+    /// Adds the integer member `name`.
+    pub(crate) fn integer(&mut self, name: &str, value: i64) -> &mut Self {
+        self.name(name);
+        // Writing to a String cannot fail.
+        let _ = write!(self.text, "{value}");
         self
     }
 
@@ -107,9 +116,10 @@ mod tests {
             .string("kty", "OKP")
             .optional("kid", None)
             .encoded("x", &[0xfb, 0xff])
+            .integer("iat", -5)
             .raw("jwk", "{}")
             .finish();
-        assert_eq!(text, r#"{"kty":"OKP","x":"-_8","jwk":{}}"#);
+        assert_eq!(text, r#"{"kty":"OKP","x":"-_8","iat":-5,"jwk":{}}"#);
         assert_eq!(ObjectWriter::default().finish(), "{}");
     }
 }
