@@ -82,8 +82,8 @@ pub use assertion::{
 pub use bearer::{parse_authorization, Challenge, Credentials, Scheme};
 pub use claims::{Claims, ScopeTokens};
 pub use dpop::{
-    DpopProof, DpopRequest, DpopVerifier, ReplayCache, DEFAULT_DPOP_MAX_AGE_SECONDS,
-    MAX_REPLAY_ENTRIES,
+    create_dpop_proof, DpopProof, DpopRequest, DpopVerifier, ReplayCache,
+    DEFAULT_DPOP_MAX_AGE_SECONDS, MAX_REPLAY_ENTRIES,
 };
 pub use error::{
     AlgRejection, BearerError, ClaimName, DpopFault, Error, ExpiryRule, Fault, KeyFault,

@@ -100,12 +100,7 @@ impl<'a> AssertionBuilder<'a> {
         now: i64,
         jti_random: &[u8],
     ) -> Result<String, Error> {
-        if !(MIN_JTI_RANDOM_BYTES..=MAX_JTI_RANDOM_BYTES).contains(&jti_random.len()) {
-            return Err(Error::InvalidConfig {
-                field: "jti_random",
-                reason: "must be 16 to 64 random bytes",
-            });
-        }
+        let jti = encode_jti(jti_random)?;
         let alg = alg
             .or(key.default_algorithm())
             .ok_or(Error::InvalidConfig {
@@ -119,8 +114,6 @@ impl<'a> AssertionBuilder<'a> {
                 reason: "is too large for exp to be represented",
             })?;
 
-        let mut jti = String::new();
-        base64url::encode_to(&mut jti, jti_random);
         let claims = ObjectWriter::default()
             .string("iss", self.client_id)
             .string("sub", self.client_id)
@@ -136,4 +129,22 @@ impl<'a> AssertionBuilder<'a> {
         };
         key.sign_jws(alg, &header, claims.as_bytes())
     }
+}
+
+/// Returns the base64url encoding of `random`, the `jti` of a created token.
+///
+/// # Errors
+///
+/// [`Error::InvalidConfig`] unless `random` has [`MIN_JTI_RANDOM_BYTES`] to
+/// [`MAX_JTI_RANDOM_BYTES`] bytes.
+pub(crate) fn encode_jti(random: &[u8]) -> Result<String, Error> {
+    if !(MIN_JTI_RANDOM_BYTES..=MAX_JTI_RANDOM_BYTES).contains(&random.len()) {
+        return Err(Error::InvalidConfig {
+            field: "jti_random",
+            reason: "must be 16 to 64 random bytes",
+        });
+    }
+    let mut jti = String::new();
+    base64url::encode_to(&mut jti, random);
+    Ok(jti)
 }

@@ -20,6 +20,7 @@ use crate::jwk::JwkSet;
 use crate::jws::{JwsVerifier, TokenBuffer};
 use crate::policy::{DEFAULT_LEEWAY_SECONDS, MAX_LEEWAY_SECONDS};
 
+pub(crate) use create::encode_jti;
 pub use create::{
     AssertionBuilder, DEFAULT_ASSERTION_LIFETIME_SECONDS, MAX_JTI_RANDOM_BYTES,
     MIN_JTI_RANDOM_BYTES,
