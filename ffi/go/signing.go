@@ -139,8 +139,8 @@ func (k *SigningKey) SignJWS(alg, typ string, embedJWK bool, payload []byte) (st
 	return token, err
 }
 
-// ClientAssertion is what CreateClientAssertion signs: RFC 7523 claims with
-// iss and sub set to ClientID.
+// ClientAssertion is the content of an RFC 7523 assertion for
+// CreateClientAssertion, whose iss and sub are ClientID.
 type ClientAssertion struct {
 	// ClientID is the client identifier, written as iss and sub.
 	ClientID string
