@@ -96,11 +96,40 @@ typedef enum tg_scheme {
    */
   TG_SCHEME_BEARER = 1,
   /**
-   * `DPoP` (RFC 9449): the token must come with a DPoP proof, which this library
-   * does not check, so `tg_validator_validate_authorization` rejects it.
+   * `DPoP` (RFC 9449): the token must come with a DPoP proof, so
+   * `tg_validator_validate_authorization` rejects it and
+   * `tg_validator_validate_dpop` checks both.
    */
   TG_SCHEME_DPOP = 2,
 } tg_scheme;
+
+/**
+ * The rules for client assertions and the clients' registered keys.
+ *
+ * Immutable; any number of threads may use one verifier at once.
+ */
+typedef struct tg_assertion_verifier tg_assertion_verifier;
+
+/**
+ * The checks of DPoP proofs that do not depend on the request: the accepted
+ * algorithms and the time window.
+ *
+ * Immutable; any number of threads may use one verifier at once.
+ */
+typedef struct tg_dpop_verifier tg_dpop_verifier;
+
+/**
+ * A bounded set of DPoP proofs and client assertions already accepted, so that
+ * each is accepted once.
+ *
+ * Its capacity is fixed by `tg_replay_cache_new`. An entry is kept until its
+ * proof or assertion could no longer pass the time checks; a full cache evicts
+ * such entries, and otherwise rejects the new proof with `TG_REPLAY_CACHE_FULL`.
+ * Any number of threads may use one cache at once: a mutex guards it, and a
+ * validation holds it from start to end, so validations that share a cache run
+ * one at a time. Only `tg_replay_cache_free` must not overlap another call on it.
+ */
+typedef struct tg_replay_cache tg_replay_cache;
 
 /**
  * A revocation list: revoked tokens by issuer and `jti`, and per-subject
@@ -114,6 +143,14 @@ typedef enum tg_scheme {
  * overlap another call on it.
  */
 typedef struct tg_revocation_list tg_revocation_list;
+
+/**
+ * A private key or HMAC secret that signs tokens.
+ *
+ * Immutable; any number of threads may sign with one key at once. Freed with
+ * `tg_signing_key_free`, which does not clear the key's memory.
+ */
+typedef struct tg_signing_key tg_signing_key;
 
 /**
  * An access token whose signature, header and claims passed every check.
@@ -202,6 +239,11 @@ typedef int32_t tg_status;
 #define TG_KID_REQUIRED 207
 
 /**
+ * Making a signature failed: the system random number generator failed.
+ */
+#define TG_SIGNING_FAILED 208
+
+/**
  * The token is expired, by `exp` or by the configured maximum age.
  */
 #define TG_EXPIRED 300
@@ -262,6 +304,27 @@ typedef int32_t tg_status;
 #define TG_REVOKED 311
 
 /**
+ * The token is bound to a client certificate (`cnf` `x5t#S256`) other than the
+ * connection's.
+ */
+#define TG_CERTIFICATE_MISMATCH 312
+
+/**
+ * The DPoP proof is missing, malformed or fails a check; the message names it.
+ */
+#define TG_INVALID_DPOP_PROOF 313
+
+/**
+ * The server requires a DPoP nonce and the proof carries none or another one.
+ */
+#define TG_USE_DPOP_NONCE 314
+
+/**
+ * A client assertion with this issuer and `jti` was already accepted.
+ */
+#define TG_REPLAYED 315
+
+/**
  * The configuration is invalid; the message names the field.
  */
 #define TG_INVALID_CONFIG 400
@@ -271,6 +334,12 @@ typedef int32_t tg_status;
  * was not recorded.
  */
 #define TG_REVOCATION_LIST_FULL 500
+
+/**
+ * A replay cache has no room and no expired entry to evict; the proof or
+ * assertion was rejected because it could not be recorded.
+ */
+#define TG_REPLAY_CACHE_FULL 501
 
 /**
  * A pointer argument that must not be NULL is NULL.
@@ -345,11 +414,12 @@ const char *tg_status_message(tg_status status);
 
 /**
  * Returns the RFC 6750 error code for `status` ("invalid_request", "invalid_token"
- * or "insufficient_scope") as a static NUL-terminated string, or NULL when the
- * status has none.
+ * or "insufficient_scope", or the RFC 9449 "invalid_dpop_proof" and
+ * "use_dpop_nonce") as a static NUL-terminated string, or NULL when the status
+ * has none.
  *
- * `TG_OK`, `TG_INVALID_CONFIG`, the C layer's own statuses and unknown statuses
- * have none. `TG_MALFORMED` maps to "invalid_token", as for a malformed token. A
+ * `TG_OK`, `TG_INVALID_CONFIG`, `TG_SIGNING_FAILED`, the full-store statuses,
+ * the C layer's own statuses and unknown statuses have none. `TG_MALFORMED` maps to "invalid_token", as for a malformed token. A
  * malformed `Authorization` value gets "invalid_request" instead (RFC 6750 section
  * 3.1), which only `tg_last_error_bearer_error` can tell. The string is never
  * freed.
@@ -360,8 +430,9 @@ const char *tg_status_bearer_error(tg_status status);
  * Returns the HTTP status an API should respond with for `status`.
  *
  * 200 for `TG_OK`; 401, or 403 for `TG_INSUFFICIENT_SCOPE`, for a rejected token
- * (RFC 6750 section 3.1); 500 for `TG_INVALID_CONFIG`, `TG_REVOCATION_LIST_FULL`,
- * the C layer's own statuses and unknown statuses, which are the server's fault. `TG_MALFORMED` maps to 401,
+ * (RFC 6750 section 3.1); 500 for `TG_INVALID_CONFIG`, `TG_SIGNING_FAILED`,
+ * `TG_REVOCATION_LIST_FULL`, `TG_REPLAY_CACHE_FULL`, the C layer's own statuses
+ * and unknown statuses, which are the server's fault. `TG_MALFORMED` maps to 401,
  * as for a malformed token; for a malformed `Authorization` value (400), use
  * `tg_last_error_http_status`.
  */
@@ -1155,6 +1226,532 @@ tg_status tg_revocation_list_counts(const struct tg_revocation_list *list,
 void tg_revocation_list_free(struct tg_revocation_list *list);
 
 /**
+ * Builds a DPoP proof verifier and writes it to `*out_verifier`.
+ *
+ * `algorithms_ptr` lists the JWS algorithms accepted for proofs, separated by
+ * single spaces, such as `ES256 EdDSA`; with `algorithms_len` 0 every asymmetric
+ * algorithm is accepted. HMAC algorithms are rejected, because a proof is signed
+ * with the private half of the public key in its header. A proof is accepted
+ * from `max_age_seconds` before now (plus the leeway) to `leeway_seconds` after
+ * now; the core's defaults are 60 and 30. The caller owns the verifier and frees
+ * it with `tg_dpop_verifier_free`.
+ *
+ * # Errors
+ *
+ * `TG_INVALID_CONFIG` for an unknown or HMAC algorithm name or a leeway above
+ * 300; `TG_INVALID_UTF8`, `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `algorithms_ptr` must point to `algorithms_len` readable bytes, or be NULL with
+ * length 0; `out_verifier` must be valid for a write.
+ */
+tg_status tg_dpop_verifier_new(const uint8_t *algorithms_ptr,
+                               size_t algorithms_len,
+                               uint32_t max_age_seconds,
+                               uint32_t leeway_seconds,
+                               struct tg_dpop_verifier **out_verifier);
+
+/**
+ * Frees a DPoP verifier. NULL is ignored.
+ *
+ * # Safety
+ *
+ * `verifier` must be NULL or a verifier from `tg_dpop_verifier_new` that was not
+ * freed yet, and no other call may use it while or after it is freed.
+ */
+void tg_dpop_verifier_free(struct tg_dpop_verifier *verifier);
+
+/**
+ * Builds an empty replay cache with room for `capacity` entries (48 bytes each,
+ * allocated here) and writes it to `*out_cache`.
+ *
+ * The caller owns the cache and frees it with `tg_replay_cache_free`.
+ *
+ * # Errors
+ *
+ * `TG_INVALID_CONFIG` when `capacity` exceeds 4194304, `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `out_cache` must be valid for a write.
+ */
+tg_status tg_replay_cache_new(size_t capacity, struct tg_replay_cache **out_cache);
+
+/**
+ * Writes the number of entries in the cache to `*out_len`.
+ *
+ * # Errors
+ *
+ * `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `cache` must be a live cache and `out_len` valid for a write.
+ */
+tg_status tg_replay_cache_len(const struct tg_replay_cache *cache, size_t *out_len);
+
+/**
+ * Removes every entry whose time has passed at `now`, and writes how many were
+ * removed to `*out_removed`.
+ *
+ * # Errors
+ *
+ * `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `cache` must be a live cache and `out_removed` valid for a write.
+ */
+tg_status tg_replay_cache_evict_expired(const struct tg_replay_cache *cache,
+                                        int64_t now,
+                                        size_t *out_removed);
+
+/**
+ * Frees a replay cache. NULL is ignored.
+ *
+ * # Safety
+ *
+ * `cache` must be NULL or a cache from `tg_replay_cache_new` that was not freed
+ * yet, and no other call may use it while or after it is freed.
+ */
+void tg_replay_cache_free(struct tg_replay_cache *cache);
+
+/**
+ * Validates a DPoP-bound access token with its proof (RFC 9449 section 7) at
+ * `now`, and writes the verified token to `*out_token`.
+ *
+ * `authorization_ptr` is the request's `Authorization` value in the `DPoP`
+ * scheme, `proof_ptr` its one `DPoP` header value, `method_ptr` the request
+ * method (such as `GET`, compared exactly with `htm`) and `uri_ptr` the absolute
+ * request URI (compared with `htu` without query and fragment). `nonce_ptr` is
+ * the nonce the server last sent this client in `DPoP-Nonce`; with `nonce_len` 0
+ * no nonce is required. The token is validated as by `tg_validator_validate` and
+ * must carry `cnf` `jkt`; the proof must then pass `verifier`'s checks, carry
+ * `ath` over the token and be signed by the key `jkt` names. A proof that passes
+ * is recorded in `cache` and accepted only once. No input need be NUL-terminated,
+ * and none is kept; ownership of the token is as for `tg_validator_validate`.
+ *
+ * # Errors
+ *
+ * `TG_MALFORMED` for an `Authorization` value that does not parse or is not in
+ * the `DPoP` scheme; the token errors of `tg_validator_validate`;
+ * `TG_INVALID_DPOP_PROOF` with the failed check in the last error (a replayed
+ * proof among them); `TG_USE_DPOP_NONCE`; `TG_REPLAY_CACHE_FULL`;
+ * `TG_INVALID_UTF8` for a method, URI or nonce that is not UTF-8;
+ * `TG_NULL_POINTER`. `tg_last_error_www_authenticate_dpop` then writes the
+ * challenge to send.
+ *
+ * # Safety
+ *
+ * `validator`, `verifier` and `cache` must be live handles; each `_ptr` must point
+ * to its `_len` readable bytes, or be NULL with length 0; `out_token` must be
+ * valid for a write.
+ */
+tg_status tg_validator_validate_dpop(const struct tg_validator *validator,
+                                     const uint8_t *authorization_ptr,
+                                     size_t authorization_len,
+                                     const uint8_t *proof_ptr,
+                                     size_t proof_len,
+                                     const uint8_t *method_ptr,
+                                     size_t method_len,
+                                     const uint8_t *uri_ptr,
+                                     size_t uri_len,
+                                     const uint8_t *nonce_ptr,
+                                     size_t nonce_len,
+                                     const struct tg_dpop_verifier *verifier,
+                                     const struct tg_replay_cache *cache,
+                                     int64_t now,
+                                     struct tg_token **out_token);
+
+/**
+ * Validates an access token bound to a client certificate (RFC 8705 section 3)
+ * at `now`, and writes the verified token to `*out_token`.
+ *
+ * `cert_ptr` contains the DER bytes of the client certificate that the TLS layer
+ * verified for this connection. The token is validated as by
+ * `tg_validator_validate`, and its `cnf` `x5t#S256` must then be the base64url
+ * SHA-256 of those bytes. A token also bound to a DPoP key by `cnf` `jkt` needs
+ * that proof too, so it is rejected here. Ownership is as for
+ * `tg_validator_validate`.
+ *
+ * # Errors
+ *
+ * The errors of `tg_validator_validate`; `TG_MISSING_CLAIM` for a token without
+ * `cnf` `x5t#S256`; `TG_CERTIFICATE_MISMATCH` when it names another
+ * certificate; `TG_PROOF_REQUIRED` for a token also bound by `jkt`;
+ * `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `validator` must be a live validator; `token_ptr` and `cert_ptr` must point to
+ * `token_len` and `cert_len` readable bytes, or be NULL with length 0;
+ * `out_token` must be valid for a write.
+ */
+tg_status tg_validator_validate_certificate_bound(const struct tg_validator *validator,
+                                                  const uint8_t *token_ptr,
+                                                  size_t token_len,
+                                                  const uint8_t *cert_ptr,
+                                                  size_t cert_len,
+                                                  int64_t now,
+                                                  struct tg_token **out_token);
+
+/**
+ * Builds a client assertion verifier and writes it to `*out_verifier`.
+ *
+ * `audiences_ptr` lists the audiences this server accepts as its own (its token
+ * endpoint URL, its issuer identifier), separated by single spaces; an assertion's `aud`
+ * must contain one. `algorithms_ptr` lists the accepted algorithms the same way;
+ * with `algorithms_len` 0 every asymmetric one is accepted, and HS* must be named
+ * for `client_secret_jwt`. An assertion may expire at most
+ * `max_lifetime_seconds` after now (the core's default is 300), and
+ * `leeway_seconds` (0 to 300, default 30) applies to every time check.
+ * `jwks_ptr` is the JWK Set of the registered clients' keys. The inputs are
+ * copied; the caller owns the verifier and frees it with
+ * `tg_assertion_verifier_free`.
+ *
+ * # Errors
+ *
+ * `TG_INVALID_CONFIG` for no audience, an empty algorithm list or a leeway above
+ * 300; `TG_INVALID_ARGUMENT` for an unknown algorithm name; the key set errors of
+ * `tg_validator_new`, with a message that starts with "jwks: ";
+ * `TG_INVALID_UTF8`; `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * Each `_ptr` must point to its `_len` readable bytes, or be NULL with length 0;
+ * `out_verifier` must be valid for a write.
+ */
+tg_status tg_assertion_verifier_new(const uint8_t *audiences_ptr,
+                                    size_t audiences_len,
+                                    const uint8_t *algorithms_ptr,
+                                    size_t algorithms_len,
+                                    uint32_t max_lifetime_seconds,
+                                    uint32_t leeway_seconds,
+                                    const uint8_t *jwks_ptr,
+                                    size_t jwks_len,
+                                    struct tg_assertion_verifier **out_verifier);
+
+/**
+ * Verifies a client assertion at `now`, records its `jti` in `cache` so that it
+ * is accepted once, and writes the verified assertion to `*out_token`.
+ *
+ * With `client_id_len` not 0, the assertion's `iss` must equal `client_id_ptr`,
+ * the `client_id` parameter of the request. The checks: the signature with a key
+ * of the set, `typ` absent or `JWT`, `iss` equal to `sub`, `aud`, `exp` required
+ * and within the maximum lifetime, `nbf` and `iat` not in the future, `jti`
+ * required, then the replay check. The token has no JWS header; read the client
+ * identifier with `tg_token_claim_string` for "iss", and free it with
+ * `tg_token_free`.
+ *
+ * # Errors
+ *
+ * The signature and structure errors of `tg_validator_validate`;
+ * `TG_WRONG_TYPE`; `TG_MISSING_CLAIM` for `iss`, `sub`, `aud`, `exp` or `jti`;
+ * `TG_INVALID_CLAIM` for a `sub` other than `iss` or an `exp` too far ahead;
+ * `TG_WRONG_ISSUER` for another client; `TG_WRONG_AUDIENCE`; `TG_EXPIRED`,
+ * `TG_NOT_YET_VALID`, `TG_ISSUED_IN_FUTURE`; `TG_REPLAYED`;
+ * `TG_REPLAY_CACHE_FULL`; `TG_INVALID_UTF8`; `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `verifier` and `cache` must be live handles; `assertion_ptr` and
+ * `client_id_ptr` must point to `assertion_len` and `client_id_len` readable
+ * bytes, or be NULL with length 0; `out_token` must be valid for a write.
+ */
+tg_status tg_assertion_verifier_verify(const struct tg_assertion_verifier *verifier,
+                                       const uint8_t *assertion_ptr,
+                                       size_t assertion_len,
+                                       const uint8_t *client_id_ptr,
+                                       size_t client_id_len,
+                                       const struct tg_replay_cache *cache,
+                                       int64_t now,
+                                       struct tg_token **out_token);
+
+/**
+ * Frees a client assertion verifier. NULL is ignored.
+ *
+ * # Safety
+ *
+ * `verifier` must be NULL or a verifier from `tg_assertion_verifier_new` that was
+ * not freed yet, and no other call may use it while or after it is freed.
+ */
+void tg_assertion_verifier_free(struct tg_assertion_verifier *verifier);
+
+/**
+ * Reads a private JWK (EC P-256 or P-384, OKP Ed25519, or RSA with `p`, `q`,
+ * `dp`, `dq` and `qi`) and writes the key to `*out_key`.
+ *
+ * The key keeps the JWK's `kid` and `alg`. An `oct` JWK is rejected: pass an HMAC
+ * secret to `tg_signing_key_from_hmac_secret`. The input is copied; the caller
+ * owns the key and frees it with `tg_signing_key_free`.
+ *
+ * # Errors
+ *
+ * `TG_MALFORMED` for text that is not one JSON object, `TG_INVALID_KEY` for a
+ * public JWK, a missing or invalid member or a key ring rejects,
+ * `TG_KEY_MISMATCH` for an unsupported key type or an `alg` of another type,
+ * `TG_UNSUPPORTED_ALG`, `TG_WEAK_KEY`, `TG_TOO_LARGE` above 16384 bytes,
+ * `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `jwk_ptr` must point to `jwk_len` readable bytes, or be NULL with length 0;
+ * `out_key` must be valid for a write.
+ */
+tg_status tg_signing_key_from_jwk(const uint8_t *jwk_ptr,
+                                  size_t jwk_len,
+                                  struct tg_signing_key **out_key);
+
+/**
+ * Reads a DER private key, PKCS#8 (RSA, P-256, P-384 or Ed25519) or PKCS#1
+ * (RSA), and writes the key to `*out_key`.
+ *
+ * The key has no `kid` unless `kid_len` is not 0. The inputs are copied; the
+ * caller owns the key and frees it with `tg_signing_key_free`.
+ *
+ * # Errors
+ *
+ * `TG_INVALID_KEY` for bytes that are neither form or a key ring rejects,
+ * `TG_KEY_MISMATCH` for a PKCS#8 key of another type or curve, `TG_TOO_LARGE`
+ * above 16384 bytes, `TG_INVALID_UTF8`, `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `der_ptr` and `kid_ptr` must point to `der_len` and `kid_len` readable bytes,
+ * or be NULL with length 0; `out_key` must be valid for a write.
+ */
+tg_status tg_signing_key_from_der(const uint8_t *der_ptr,
+                                  size_t der_len,
+                                  const uint8_t *kid_ptr,
+                                  size_t kid_len,
+                                  struct tg_signing_key **out_key);
+
+/**
+ * Wraps an HMAC secret for the algorithm named by `alg_ptr` (HS256, HS384 or
+ * HS512) and writes the key to `*out_key`.
+ *
+ * The secret must be at least as long as the hash output (32, 48 or 64 bytes).
+ * It is copied; the caller owns the key and frees it with `tg_signing_key_free`.
+ *
+ * # Errors
+ *
+ * `TG_WEAK_KEY` for a shorter secret, `TG_KEY_MISMATCH` for another algorithm,
+ * `TG_INVALID_ARGUMENT` for an unknown algorithm name, `TG_INVALID_UTF8`,
+ * `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `alg_ptr`, `secret_ptr` and `kid_ptr` must point to `alg_len`, `secret_len`
+ * and `kid_len` readable bytes, or be NULL with length 0; `out_key` must be valid
+ * for a write.
+ */
+tg_status tg_signing_key_from_hmac_secret(const uint8_t *alg_ptr,
+                                          size_t alg_len,
+                                          const uint8_t *secret_ptr,
+                                          size_t secret_len,
+                                          const uint8_t *kid_ptr,
+                                          size_t kid_len,
+                                          struct tg_signing_key **out_key);
+
+/**
+ * Generates a key for the algorithm named by `alg_ptr` (ES256, ES384, EdDSA or
+ * Ed25519), bound to that algorithm, and writes it to `*out_key`.
+ *
+ * The key has `kid_ptr` as its `kid` when `kid_len` is not 0. Its private half
+ * cannot be exported through the C ABI. The caller owns the key and frees it
+ * with `tg_signing_key_free`.
+ *
+ * # Errors
+ *
+ * `TG_INVALID_CONFIG` for another algorithm (RSA keys cannot be generated),
+ * `TG_INVALID_ARGUMENT` for an unknown algorithm name, `TG_SIGNING_FAILED` when
+ * the system random number generator fails, `TG_INVALID_UTF8`,
+ * `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `alg_ptr` and `kid_ptr` must point to `alg_len` and `kid_len` readable bytes,
+ * or be NULL with length 0; `out_key` must be valid for a write.
+ */
+tg_status tg_signing_key_generate(const uint8_t *alg_ptr,
+                                  size_t alg_len,
+                                  const uint8_t *kid_ptr,
+                                  size_t kid_len,
+                                  struct tg_signing_key **out_key);
+
+/**
+ * Frees a signing key. NULL is ignored.
+ *
+ * # Safety
+ *
+ * `key` must be NULL or a key from a `tg_signing_key_from_` function that was not
+ * freed yet, and no other call may use it while or after it is freed.
+ */
+void tg_signing_key_free(struct tg_signing_key *key);
+
+/**
+ * Copies the public JWK of `key` into `buf`, as one line of JSON with the key's
+ * `kid` and `alg` when it has them and `"use":"sig"`.
+ *
+ * The output rules are those of `tg_token_key_id`.
+ *
+ * # Errors
+ *
+ * `TG_NOT_FOUND` for an HMAC secret, which has no public key;
+ * `TG_BUFFER_TOO_SMALL` (with `*out_len` set to the length needed);
+ * `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `key` must be a live key, `buf` valid for writes of `buf_len` bytes and
+ * `out_len` for a write.
+ */
+tg_status tg_signing_key_public_jwk(const struct tg_signing_key *key,
+                                    uint8_t *buf,
+                                    size_t buf_len,
+                                    size_t *out_len);
+
+/**
+ * Copies the RFC 7638 thumbprint of `key`'s public key, base64url-encoded (43
+ * characters), into `buf`: the value of a DPoP-bound token's `cnf` `jkt`.
+ *
+ * The output rules are those of `tg_token_key_id`.
+ *
+ * # Errors
+ *
+ * `TG_NOT_FOUND` for an HMAC secret; `TG_BUFFER_TOO_SMALL`; `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * As for `tg_signing_key_public_jwk`.
+ */
+tg_status tg_signing_key_thumbprint(const struct tg_signing_key *key,
+                                    uint8_t *buf,
+                                    size_t buf_len,
+                                    size_t *out_len);
+
+/**
+ * Signs `payload` into a compact JWS and copies it into `buf`.
+ *
+ * The header is `alg`, then `typ` when `typ_len` is not 0, then the key's `kid`
+ * when it has one, then, when `embed_jwk` is true, the public key as `jwk` with
+ * the members its RFC 7638 thumbprint covers, as a DPoP proof needs. `alg_ptr`
+ * names the algorithm; with `alg_len` 0 the key's `alg`, or ES256, ES384 or EdDSA
+ * for an EC or Ed25519 key, is used. The payload is signed as given; for a JWT
+ * it is the JSON text of the claims. Calling again after `TG_BUFFER_TOO_SMALL`
+ * signs again, which for ECDSA and RSA-PSS gives another valid signature. The
+ * output rules are those of `tg_token_key_id`.
+ *
+ * # Errors
+ *
+ * `TG_KEY_MISMATCH` for an algorithm the key does not sign with, or `embed_jwk`
+ * with an HMAC secret; `TG_INVALID_ARGUMENT` for an unknown algorithm name or
+ * none for an RSA key without `alg`; `TG_SIGNING_FAILED`; `TG_BUFFER_TOO_SMALL`;
+ * `TG_INVALID_UTF8`; `TG_NULL_POINTER`.
+ *
+ * # Safety
+ *
+ * `key` must be a live key; `alg_ptr`, `typ_ptr` and `payload_ptr` must point to
+ * `alg_len`, `typ_len` and `payload_len` readable bytes, or be NULL with length
+ * 0; `buf` must be valid for writes of `buf_len` bytes and `out_len` for a write.
+ */
+tg_status tg_signing_key_sign_jws(const struct tg_signing_key *key,
+                                  const uint8_t *alg_ptr,
+                                  size_t alg_len,
+                                  const uint8_t *typ_ptr,
+                                  size_t typ_len,
+                                  bool embed_jwk,
+                                  const uint8_t *payload_ptr,
+                                  size_t payload_len,
+                                  uint8_t *buf,
+                                  size_t buf_len,
+                                  size_t *out_len);
+
+/**
+ * Signs an RFC 7523 client assertion with `key` at `now` and copies it into
+ * `buf`.
+ *
+ * The claims are `iss` and `sub` set to `client_id`, `aud` set to `audience`
+ * (the token endpoint URL or the issuer identifier), `iat` `now`, `exp` `now`
+ * plus `lifetime_seconds` (1 to 300; the core's default is 60), and a `jti` that
+ * is the base64url encoding of `jti_random`: 16 to 64 fresh bytes from the
+ * caller's secure random number generator. The header has `alg`, `typ` `JWT` and
+ * the key's `kid`. `alg_ptr` is chosen as for `tg_signing_key_sign_jws`. The
+ * output rules are those of `tg_token_key_id`. A retry after
+ * `TG_BUFFER_TOO_SMALL` may pass the same `jti_random`, because the first result
+ * was never sent.
+ *
+ * # Errors
+ *
+ * `TG_INVALID_CONFIG` for an empty `client_id` or `audience`, a lifetime out of
+ * range, a `jti_random` of the wrong length or a `now` too large; the errors of
+ * `tg_signing_key_sign_jws`.
+ *
+ * # Safety
+ *
+ * `key` must be a live key; each `_ptr` must point to its `_len` readable bytes,
+ * or be NULL with length 0; `buf` must be valid for writes of `buf_len` bytes and
+ * `out_len` for a write.
+ */
+tg_status tg_client_assertion_create(const struct tg_signing_key *key,
+                                     const uint8_t *alg_ptr,
+                                     size_t alg_len,
+                                     const uint8_t *client_id_ptr,
+                                     size_t client_id_len,
+                                     const uint8_t *audience_ptr,
+                                     size_t audience_len,
+                                     uint32_t lifetime_seconds,
+                                     const uint8_t *jti_random_ptr,
+                                     size_t jti_random_len,
+                                     int64_t now,
+                                     uint8_t *buf,
+                                     size_t buf_len,
+                                     size_t *out_len);
+
+/**
+ * Signs a DPoP proof (RFC 9449 section 4.2) for a request at `now` and copies it
+ * into `buf`.
+ *
+ * The header has `typ` `dpop+jwt`, `alg` (chosen as for
+ * `tg_signing_key_sign_jws`) and the public key as `jwk`. The claims are `jti`,
+ * the base64url encoding of `jti_random` (16 to 64 fresh bytes from the caller's
+ * secure random number generator); `htm` `method_ptr`; `htu` `uri_ptr` without
+ * its query and fragment; `iat` `now`; `ath` the SHA-256 of the access token
+ * when `access_token_len` is not 0; and `nonce` when `nonce_len` is not 0. The
+ * output rules are those of `tg_token_key_id`.
+ *
+ * # Errors
+ *
+ * `TG_KEY_MISMATCH` for an HMAC secret; `TG_INVALID_CONFIG` for an empty method
+ * or URI or a `jti_random` of the wrong length; the errors of
+ * `tg_signing_key_sign_jws`.
+ *
+ * # Safety
+ *
+ * `key` must be a live key; each `_ptr` must point to its `_len` readable bytes,
+ * or be NULL with length 0; `buf` must be valid for writes of `buf_len` bytes and
+ * `out_len` for a write.
+ */
+tg_status tg_dpop_proof_create(const struct tg_signing_key *key,
+                               const uint8_t *alg_ptr,
+                               size_t alg_len,
+                               const uint8_t *method_ptr,
+                               size_t method_len,
+                               const uint8_t *uri_ptr,
+                               size_t uri_len,
+                               const uint8_t *access_token_ptr,
+                               size_t access_token_len,
+                               const uint8_t *nonce_ptr,
+                               size_t nonce_len,
+                               const uint8_t *jti_random_ptr,
+                               size_t jti_random_len,
+                               int64_t now,
+                               uint8_t *buf,
+                               size_t buf_len,
+                               size_t *out_len);
+
+/**
  * Parses an `Authorization` header value as `scheme 1*SP token` and writes the
  * scheme and the token.
  *
@@ -1214,6 +1811,35 @@ tg_status tg_www_authenticate(tg_status status,
                               uint8_t *buf,
                               size_t buf_len,
                               size_t *out_len);
+
+/**
+ * Builds the `WWW-Authenticate` value in the `DPoP` scheme (RFC 9449 section 7.1)
+ * for `status` and copies it into `buf`.
+ *
+ * As `tg_www_authenticate`, with the scheme `DPoP` and an `algs` parameter that
+ * lists `verifier`'s algorithms, so that a client knows which to sign proofs
+ * with. `TG_INVALID_DPOP_PROOF` and `TG_USE_DPOP_NONCE` give the RFC 9449 codes
+ * `invalid_dpop_proof` and `use_dpop_nonce`; a `use_dpop_nonce` response also
+ * needs the `DPoP-Nonce` header, which the caller adds. `realm` is added when its
+ * length is not 0.
+ *
+ * # Errors
+ *
+ * As for `tg_www_authenticate`.
+ *
+ * # Safety
+ *
+ * `verifier` must be a live verifier; `realm_ptr` must point to `realm_len`
+ * readable bytes (or be NULL with length 0), `buf` must be valid for writes of
+ * `buf_len` bytes and `out_len` for a write.
+ */
+tg_status tg_www_authenticate_dpop(tg_status status,
+                                   const struct tg_dpop_verifier *verifier,
+                                   const uint8_t *realm_ptr,
+                                   size_t realm_len,
+                                   uint8_t *buf,
+                                   size_t buf_len,
+                                   size_t *out_len);
 
 /**
  * Copies the message of the calling thread's last error into `buf`.
@@ -1302,6 +1928,34 @@ tg_status tg_last_error_www_authenticate(const uint8_t *realm_ptr,
                                          uint8_t *buf,
                                          size_t buf_len,
                                          size_t *out_len);
+
+/**
+ * Builds the `WWW-Authenticate` value in the `DPoP` scheme (RFC 9449 section 7.1)
+ * for the calling thread's last error and copies it into `buf`.
+ *
+ * As `tg_last_error_www_authenticate`, with the scheme `DPoP` and an `algs`
+ * parameter listing `verifier`'s algorithms, such as `DPoP realm="api",
+ * error="invalid_dpop_proof", error_description="invalid DPoP proof: htm is not
+ * the request method", algs="ES256 EdDSA"`. Send it after
+ * `tg_validator_validate_dpop` fails; a `use_dpop_nonce` response also needs the
+ * `DPoP-Nonce` header, which the caller adds.
+ *
+ * # Errors
+ *
+ * As for `tg_last_error_www_authenticate`.
+ *
+ * # Safety
+ *
+ * `verifier` must be a live verifier; `realm_ptr` must point to `realm_len`
+ * readable bytes (or be NULL with length 0), `buf` must be valid for writes of
+ * `buf_len` bytes and `out_len` for a write.
+ */
+tg_status tg_last_error_www_authenticate_dpop(const struct tg_dpop_verifier *verifier,
+                                              const uint8_t *realm_ptr,
+                                              size_t realm_len,
+                                              uint8_t *buf,
+                                              size_t buf_len,
+                                              size_t *out_len);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,18 +1,16 @@
-//! `tokenguard keygen`: makes an EC or Ed25519 key pair with ring.
+//! `tokenguard keygen`: makes an EC or Ed25519 key pair through the core's
+//! `SigningKey::generate`.
 
 use std::fs::{self, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use ring::rand::{SecureRandom, SystemRandom};
-use ring::signature::{self, EcdsaKeyPair, EcdsaSigningAlgorithm, Ed25519KeyPair, KeyPair as _};
-use tokenguard::Algorithm;
+use tokenguard::{Algorithm, SigningKey};
 
-use crate::der;
 use crate::input::describe;
-use crate::jwk_out::{key_set, JsonObject};
-use crate::private_key::KeyPair;
+use crate::jwk_out::key_set;
+use crate::private_key;
 use crate::{print_line, Failure};
 
 /// Makes an ES256, ES384 or Ed25519 key pair for signing test tokens.
@@ -77,24 +75,23 @@ pub(crate) fn run(args: KeygenArgs) -> Result<(), Failure> {
         }
     }
 
-    let (alg, generated) = match args.alg {
-        KeygenAlg::Es256 => {
-            let alg = &signature::ECDSA_P256_SHA256_FIXED_SIGNING;
-            (Algorithm::ES256, ecdsa(alg, KeyPair::P256)?)
-        }
-        KeygenAlg::Es384 => {
-            let alg = &signature::ECDSA_P384_SHA384_FIXED_SIGNING;
-            (Algorithm::ES384, ecdsa(alg, KeyPair::P384)?)
-        }
-        KeygenAlg::EdDsa => (Algorithm::EdDSA, ed25519()?),
-        KeygenAlg::Ed25519 => (Algorithm::Ed25519, ed25519()?),
+    let alg = match args.alg {
+        KeygenAlg::Es256 => Algorithm::ES256,
+        KeygenAlg::Es384 => Algorithm::ES384,
+        KeygenAlg::EdDsa => Algorithm::EdDSA,
+        KeygenAlg::Ed25519 => Algorithm::Ed25519,
     };
+    let generated = SigningKey::generate(alg)
+        .map_err(|error| Failure::error(format!("generating the {alg} key failed: {error}")))?;
     let kid = match args.kid {
         Some(kid) => kid,
-        None => generated.pair.thumbprint()?,
+        None => private_key::thumbprint(generated.signing_key())?,
     };
-    let public = generated.pair.public_jwk(&kid, Some(alg));
-    let private = private_jwk(&public, &generated.private);
+    let public = generated
+        .signing_key()
+        .public_jwk(Some(&kid), Some(alg))
+        .ok_or_else(|| Failure::error("the generated key has no public JWK"))?;
+    let private = format!("{}\n", generated.private_jwk(Some(&kid)));
 
     write_new(&args.private_out, &private, true, args.force)?;
     report!(
@@ -129,58 +126,6 @@ fn same_path(a: &Path, b: &Path) -> bool {
         path.file_name().map(|name| directory.join(name))
     };
     a == b || resolve(a).is_some_and(|a| Some(a) == resolve(b))
-}
-
-/// A generated key pair and the private member `d` of its JWK.
-struct Generated {
-    pair: KeyPair,
-    private: Vec<u8>,
-}
-
-/// Generates an ECDSA key; `wrap` names its curve.
-fn ecdsa(
-    alg: &'static EcdsaSigningAlgorithm,
-    wrap: fn(EcdsaKeyPair) -> KeyPair,
-) -> Result<Generated, Failure> {
-    let rng = SystemRandom::new();
-    let failed = || Failure::error("generating the EC key with ring failed");
-    let pkcs8 = EcdsaKeyPair::generate_pkcs8(alg, &rng).map_err(|_| failed())?;
-    let pair = EcdsaKeyPair::from_pkcs8(alg, pkcs8.as_ref(), &rng).map_err(|_| failed())?;
-    let d = der::ec_private_key(pkcs8.as_ref())
-        .ok_or_else(failed)?
-        .to_vec();
-
-    // RFC 7518 section 6.2.2.1: d has the length of a coordinate, as x and y do.
-    if d.len() != (pair.public_key().as_ref().len() - 1) / 2 {
-        return Err(failed());
-    }
-    Ok(Generated {
-        pair: wrap(pair),
-        private: d,
-    })
-}
-
-fn ed25519() -> Result<Generated, Failure> {
-    // RFC 8037 section 2: d is the 32-byte seed from which the key pair is derived.
-    let mut seed = vec![0; 32];
-    SystemRandom::new()
-        .fill(&mut seed)
-        .map_err(|_| Failure::error("the system random number generator failed"))?;
-    let pair = Ed25519KeyPair::from_seed_unchecked(&seed)
-        .map_err(|_| Failure::error("deriving the Ed25519 key with ring failed"))?;
-    Ok(Generated {
-        pair: KeyPair::Ed25519(pair),
-        private: seed,
-    })
-}
-
-/// Adds `d` to a public JWK's text.
-fn private_jwk(public: &str, d: &[u8]) -> String {
-    let d_member = JsonObject::default().encoded("d", d).finish();
-    // Both are one-line objects: `{...}` and `{"d":"..."}`.
-    let without_close = public.strip_suffix('}').unwrap_or(public);
-    let member = d_member.strip_prefix('{').unwrap_or(&d_member);
-    format!("{without_close},{member}\n")
 }
 
 /// Writes `text` to a new file; `secret` files get mode 0600 on Unix. With

@@ -22,7 +22,6 @@ macro_rules! report {
 
 mod cases;
 mod dates;
-mod der;
 mod fetch;
 mod input;
 mod inspect;

@@ -6,7 +6,7 @@ use clap::Args;
 use tokenguard::Algorithm;
 
 use crate::key_set::parse_alg;
-use crate::private_key::PrivateKey;
+use crate::private_key;
 use crate::{print_line, Failure};
 
 /// Prints the public JWK of a private key file.
@@ -35,28 +35,26 @@ pub(crate) struct PublicJwkArgs {
 
 /// Runs `public-jwk`.
 pub(crate) fn run(args: PublicJwkArgs) -> Result<(), Failure> {
-    let key = PrivateKey::read(&args.key)?;
-    let alg = args.alg.or(key.alg);
+    let key = private_key::read(&args.key)?;
+    let alg = args.alg.or(key.alg());
+    let algorithms = key.key_type().algorithms();
     if let Some(alg) = alg {
-        if !key.pair.algorithms().contains(&alg) {
+        if !algorithms.contains(alg) {
             return Err(Failure::error(format!(
                 "--alg {alg} does not fit {} in {}, which signs {}",
-                key.pair.describe(),
+                private_key::describe(key.key_type()),
                 args.key.display(),
-                names(key.pair.algorithms())
+                private_key::names(algorithms.iter())
             )));
         }
     }
 
-    let kid = match args.kid.or(key.kid) {
+    let kid = match args.kid.or(key.kid().map(str::to_string)) {
         Some(kid) => kid,
-        None => key.pair.thumbprint()?,
+        None => private_key::thumbprint(&key)?,
     };
-    print_line(&key.pair.public_jwk(&kid, alg))
-}
-
-/// Lists algorithm names, comma-separated.
-pub(crate) fn names(algorithms: &[Algorithm]) -> String {
-    let names: Vec<&str> = algorithms.iter().map(|alg| alg.name()).collect();
-    names.join(", ")
+    let jwk = key
+        .public_jwk(Some(&kid), alg)
+        .ok_or_else(|| Failure::error("an HMAC secret has no public JWK"))?;
+    print_line(&jwk)
 }

@@ -2,16 +2,16 @@
 
 use std::path::PathBuf;
 
-use base64ct::{Base64UrlUnpadded, Encoding};
 use clap::Args;
-use tokenguard::{json, Algorithm, MAX_TOKEN_BYTES_LIMIT};
+use tokenguard::{
+    json, Algorithm, Error, HeaderParams, SigningKey, Weakness, MAX_TOKEN_BYTES_LIMIT,
+};
 
 use crate::input::{read_file, read_file_or_stdin, strip_final_newline};
 use crate::json_out::compact;
-use crate::jwk_out::JsonObject;
 use crate::key_set::{parse_alg, MAX_SECRET_FILE_BYTES};
-use crate::private_key::PrivateKey;
-use crate::public_jwk::names;
+use crate::private_key;
+use crate::verify::error_line;
 use crate::{print_line, Failure};
 
 /// Signs a JSON object of claims into a compact JWS and prints it on standard
@@ -64,63 +64,56 @@ pub(crate) fn run(args: SignArgs) -> Result<(), Failure> {
     })?;
     let payload = compact(claims);
 
-    let (signer, alg, kid) = signer(&args)?;
-    let header = JsonObject::default()
-        .text("alg", alg.name())
-        .optional("typ", (!args.no_typ).then_some(args.typ.as_str()))
-        .optional("kid", kid.as_deref())
-        .finish();
-
-    let signing_input = format!(
-        "{}.{}",
-        Base64UrlUnpadded::encode_string(header.as_bytes()),
-        Base64UrlUnpadded::encode_string(payload.as_bytes())
-    );
-    let signature = signer.sign(alg, signing_input.as_bytes())?;
-    let signature = Base64UrlUnpadded::encode_string(&signature);
-    print_line(&format!("{signing_input}.{signature}"))
-}
-
-/// A key that signs.
-enum Signer {
-    Hmac(ring::hmac::Key),
-    Key(PrivateKey),
-}
-
-impl Signer {
-    fn sign(&self, alg: Algorithm, message: &[u8]) -> Result<Vec<u8>, Failure> {
-        match self {
-            Self::Hmac(key) => Ok(ring::hmac::sign(key, message).as_ref().to_vec()),
-            Self::Key(key) => key.pair.sign(alg, message),
-        }
-    }
+    let (key, alg, kid) = signer(&args)?;
+    let header = HeaderParams {
+        typ: (!args.no_typ).then_some(args.typ.as_str()),
+        kid: kid.as_deref(),
+        embed_jwk: false,
+    };
+    let token = key
+        .sign_jws(alg, &header, payload.as_bytes())
+        .map_err(|error| Failure::error(format!("signing with {alg} failed: {error}")))?;
+    print_line(&token)
 }
 
 /// Reads the key and settles the algorithm and `kid`.
-fn signer(args: &SignArgs) -> Result<(Signer, Algorithm, Option<String>), Failure> {
+fn signer(args: &SignArgs) -> Result<(SigningKey, Algorithm, Option<String>), Failure> {
     let path_text = args.key.display();
-    if let Some((alg, hash, min)) = args.alg.and_then(hmac) {
+    if let Some(alg) = args
+        .alg
+        .filter(|alg| matches!(alg, Algorithm::HS256 | Algorithm::HS384 | Algorithm::HS512))
+    {
         let bytes = read_file(&args.key, MAX_SECRET_FILE_BYTES, "HMAC secret file")?;
-        let secret = strip_final_newline(&bytes).to_vec();
+        let secret = strip_final_newline(&bytes);
         if secret.trim_ascii_start().starts_with(b"{") {
             report!(
                 "warning: {path_text} looks like JSON; with {alg} the whole file is the \
                  secret, not a JWK"
             );
         }
-        if secret.len() < min {
-            report!(
-                "warning: the HMAC secret in {path_text} is {} bytes, shorter than the \
-                 {min} bytes of the {alg} hash; tokenguard verify rejects it as weak_key",
-                secret.len()
-            );
-        }
-        let key = ring::hmac::Key::new(hash, &secret);
-        return Ok((Signer::Hmac(key), alg, args.kid.clone()));
+        // A short secret still signs, so that tests can make the tokens a verifier
+        // must reject.
+        let key = match SigningKey::hmac_secret(alg, secret) {
+            Err(Error::WeakKey {
+                weakness: Weakness::ShortSecret { len, min },
+            }) => {
+                report!(
+                    "warning: the HMAC secret in {path_text} is {len} bytes, shorter than \
+                     the {min} bytes of the {alg} hash; tokenguard verify rejects it as \
+                     weak_key"
+                );
+                SigningKey::hmac_secret_of_any_length(alg, secret)
+            }
+            other => other,
+        };
+        let key = key.map_err(|error| Failure::error(error_line(&error)))?;
+        return Ok((key, alg, args.kid.clone()));
     }
 
-    let key = PrivateKey::read(&args.key)?;
-    if let (Some(jwk_alg), Some(alg)) = (key.alg, args.alg) {
+    let key = private_key::read(&args.key)?;
+    let described = private_key::describe(key.key_type());
+    let algorithms = key.key_type().algorithms();
+    if let (Some(jwk_alg), Some(alg)) = (key.alg(), args.alg) {
         if jwk_alg != alg {
             return Err(Failure::error(format!(
                 "the JWK in {path_text} has alg {jwk_alg}, so it does not sign {alg}; \
@@ -128,32 +121,19 @@ fn signer(args: &SignArgs) -> Result<(Signer, Algorithm, Option<String>), Failur
             )));
         }
     }
-    let Some(alg) = args.alg.or(key.alg).or(key.pair.default_alg()) else {
+    let Some(alg) = args.alg.or(key.default_algorithm()) else {
         return Err(Failure::error(format!(
-            "{path_text} contains {}: choose the algorithm with --alg, one of {}",
-            key.pair.describe(),
-            names(key.pair.algorithms())
+            "{path_text} contains {described}: choose the algorithm with --alg, one of {}",
+            private_key::names(algorithms.iter())
         )));
     };
-    if !key.pair.algorithms().contains(&alg) {
+    if !algorithms.contains(alg) {
         return Err(Failure::error(format!(
-            "{path_text} contains {}, which signs {}, not {alg}",
-            key.pair.describe(),
-            names(key.pair.algorithms())
+            "{path_text} contains {described}, which signs {}, not {alg}",
+            private_key::names(algorithms.iter())
         )));
     }
 
-    let kid = args.kid.clone().or(key.kid.clone());
-    Ok((Signer::Key(key), alg, kid))
-}
-
-/// Returns an HS* algorithm with ring's HMAC algorithm and the output length of its
-/// hash in bytes, the minimum secret length of RFC 7518 section 3.2.
-fn hmac(alg: Algorithm) -> Option<(Algorithm, ring::hmac::Algorithm, usize)> {
-    match alg {
-        Algorithm::HS256 => Some((alg, ring::hmac::HMAC_SHA256, 32)),
-        Algorithm::HS384 => Some((alg, ring::hmac::HMAC_SHA384, 48)),
-        Algorithm::HS512 => Some((alg, ring::hmac::HMAC_SHA512, 64)),
-        _ => None,
-    }
+    let kid = args.kid.clone().or(key.kid().map(str::to_string));
+    Ok((key, alg, kid))
 }

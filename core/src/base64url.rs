@@ -3,6 +3,7 @@
 //! `base64ct` rejects padding, whitespace, characters outside the URL-safe alphabet
 //! and non-zero trailing bits, so each byte string has exactly one accepted encoding.
 
+use alloc::string::String;
 use alloc::vec::Vec;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
@@ -40,6 +41,14 @@ pub(crate) fn encode_chunks(bytes: &[u8], mut sink: impl FnMut(&[u8])) {
             sink(encoded.as_bytes());
         }
     }
+}
+
+/// Appends the encoding of `bytes` to `out`.
+pub(crate) fn encode_to(out: &mut String, bytes: &[u8]) {
+    // The base64url alphabet is ASCII, so each byte is one character.
+    encode_chunks(bytes, |piece| {
+        out.extend(piece.iter().map(|byte| char::from(*byte)))
+    });
 }
 
 #[cfg(test)]

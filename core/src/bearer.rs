@@ -1,8 +1,10 @@
 //! The edge of an API: `Authorization` header parsing (RFC 6750 section 2.1, RFC 9449
-//! section 7.1) and the `WWW-Authenticate` challenge (RFC 6750 section 3).
+//! section 7.1) and the `WWW-Authenticate` challenge (RFC 6750 section 3, and RFC
+//! 9449 section 7.1 for the `DPoP` scheme).
 
 use core::fmt::{self, Write};
 
+use crate::alg::AlgSet;
 use crate::error::{BearerError, Error, Fault, Part};
 
 /// An HTTP authentication scheme for access tokens.
@@ -105,6 +107,7 @@ pub struct Challenge<'a> {
     error: Option<BearerError>,
     description: Option<&'a dyn fmt::Display>,
     scope: Option<&'a str>,
+    algs: AlgSet,
 }
 
 impl<'a> Challenge<'a> {
@@ -116,6 +119,7 @@ impl<'a> Challenge<'a> {
             error: None,
             description: None,
             scope: None,
+            algs: AlgSet::EMPTY,
         }
     }
 
@@ -171,6 +175,13 @@ impl<'a> Challenge<'a> {
             ..self
         }
     }
+
+    /// Sets `algs`, the JWS algorithms the server accepts for DPoP proofs (RFC
+    /// 9449 section 7.1), written space-delimited. An empty set writes no `algs`.
+    #[must_use]
+    pub const fn algs(self, algs: AlgSet) -> Self {
+        Self { algs, ..self }
+    }
 }
 
 impl fmt::Display for Challenge<'_> {
@@ -214,6 +225,16 @@ impl fmt::Display for Challenge<'_> {
                 escape: false,
             }
             .write_str(scope)?;
+            f.write_char('"')?;
+        }
+        if !self.algs.is_empty() {
+            param(f, "algs")?;
+            for (index, alg) in self.algs.iter().enumerate() {
+                if index > 0 {
+                    f.write_char(' ')?;
+                }
+                f.write_str(alg.name())?;
+            }
             f.write_char('"')?;
         }
         Ok(())
@@ -307,6 +328,23 @@ mod tests {
              scope=\"orders:read orders:write\""
         );
         assert_eq!(Challenge::new(Scheme::Bearer).to_string(), "Bearer");
+    }
+
+    #[test]
+    fn dpop_challenge_with_algs() {
+        let error = Error::UseDpopNonce;
+        let algs = AlgSet::of(&[crate::Algorithm::PS256, crate::Algorithm::ES256]);
+        let challenge = Challenge::for_error(Scheme::DPoP, &error).algs(algs);
+        assert_eq!(
+            challenge.to_string(),
+            "DPoP error=\"use_dpop_nonce\", \
+             error_description=\"DPoP proof must carry the nonce from the DPoP-Nonce header\", \
+             algs=\"PS256 ES256\""
+        );
+        let bare = Challenge::new(Scheme::DPoP).algs(AlgSet::EMPTY);
+        assert_eq!(bare.to_string(), "DPoP");
+        let one = Challenge::new(Scheme::DPoP).algs(AlgSet::of(&[crate::Algorithm::EdDSA]));
+        assert_eq!(one.to_string(), "DPoP algs=\"EdDSA\"");
     }
 
     #[test]

@@ -65,6 +65,9 @@ pub enum Error {
     },
     /// The signature or MAC does not verify.
     BadSignature,
+    /// Making a signature failed, which happens only when the system random number
+    /// generator fails; no token was made.
+    SigningFailed,
     /// The token is expired: `now >= exp + leeway`, or it is older than the maximum age.
     Expired {
         /// The rule that expired the token.
@@ -332,6 +335,16 @@ pub enum KeyFault {
     SmallOrderPoint,
     /// The RSA modulus is even, or longer than 8192 bits.
     BadModulus,
+    /// A key given for signing has no private members.
+    PublicOnly,
+    /// The private key members are invalid or do not belong together.
+    PrivateKeyRejected,
+    /// The RSA private key is outside the limits ring signs with: a modulus of
+    /// 2048 to 4096 bits whose length is a multiple of 512, and a public exponent
+    /// of at least 65537.
+    RsaSigningLimits,
+    /// The bytes are not a PKCS#8 or PKCS#1 private key in DER.
+    UnknownKeyFormat,
 }
 
 /// The time rule that expired a token.
@@ -402,6 +415,7 @@ impl Error {
             Self::InvalidKey { .. } => 205,
             Self::BadSignature => 206,
             Self::KidRequired => 207,
+            Self::SigningFailed => 208,
             Self::Expired { .. } => 300,
             Self::NotYetValid { .. } => 301,
             Self::IssuedInFuture { .. } => 302,
@@ -437,6 +451,7 @@ impl Error {
             Self::InvalidKey { .. } => "invalid_key",
             Self::BadSignature => "bad_signature",
             Self::KidRequired => "kid_required",
+            Self::SigningFailed => "signing_failed",
             Self::Expired { .. } => "expired",
             Self::NotYetValid { .. } => "not_yet_valid",
             Self::IssuedInFuture { .. } => "issued_in_future",
@@ -466,8 +481,8 @@ impl Error {
     ///
     /// Returns `None` for a request in another authentication scheme, which RFC 6750
     /// section 3.1 meets with a bare challenge and no error code, and for
-    /// [`Error::InvalidConfig`], [`Error::RevocationListFull`] and
-    /// [`Error::ReplayCacheFull`], server faults rather than the client's. DPoP
+    /// [`Error::InvalidConfig`], [`Error::SigningFailed`], [`Error::RevocationListFull`]
+    /// and [`Error::ReplayCacheFull`], server faults rather than the client's. DPoP
     /// proof errors are the RFC 9449 codes, sent with the `DPoP` scheme.
     pub const fn bearer_error(&self) -> Option<BearerError> {
         match self {
@@ -483,6 +498,7 @@ impl Error {
             Self::InvalidDpopProof { .. } => Some(BearerError::InvalidDpopProof),
             Self::UseDpopNonce => Some(BearerError::UseDpopNonce),
             Self::InvalidConfig { .. }
+            | Self::SigningFailed
             | Self::RevocationListFull { .. }
             | Self::ReplayCacheFull { .. } => None,
             _ => Some(BearerError::InvalidToken),
@@ -491,11 +507,13 @@ impl Error {
 
     /// Returns the HTTP status an API should send: 400, 401 or 403 as RFC 6750
     /// section 3.1 gives them, 401 for another authentication scheme, and 500 for a
-    /// configuration error or a full revocation list or replay cache.
+    /// configuration error, a failed signature or a full revocation list or replay
+    /// cache.
     pub const fn http_status(&self) -> u16 {
         match (self, self.bearer_error()) {
             (
                 Self::InvalidConfig { .. }
+                | Self::SigningFailed
                 | Self::RevocationListFull { .. }
                 | Self::ReplayCacheFull { .. },
                 _,
@@ -552,6 +570,9 @@ impl fmt::Display for Error {
             Self::WeakKey { weakness } => write!(f, "weak key: {weakness}"),
             Self::InvalidKey { fault } => write!(f, "invalid key: {fault}"),
             Self::BadSignature => f.write_str("signature verification failed"),
+            Self::SigningFailed => {
+                f.write_str("signing failed: the system random number generator failed")
+            }
             Self::KidRequired => f.write_str(
                 "token has no kid and too many keys fit its algorithm; the issuer must send kid",
             ),
@@ -718,6 +739,17 @@ impl fmt::Display for KeyFault {
                 f.write_str("Ed25519 point has small order or a non-canonical encoding")
             }
             Self::BadModulus => f.write_str("RSA modulus is even or longer than 8192 bits"),
+            Self::PublicOnly => {
+                f.write_str("key has no private members, and signing needs the private key")
+            }
+            Self::PrivateKeyRejected => {
+                f.write_str("private key members are invalid or do not belong together")
+            }
+            Self::RsaSigningLimits => f.write_str(
+                "RSA private key is outside what ring signs with: a modulus of 2048 to 4096 \
+                 bits in multiples of 512 and a public exponent of at least 65537",
+            ),
+            Self::UnknownKeyFormat => f.write_str("not a PKCS#8 or PKCS#1 private key in DER"),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Validation of OAuth 2.0 / OpenID Connect JWT access tokens, for `no_std` targets.
 //!
-//! Two layers share one error type:
+//! Three layers share one error type:
 //!
 //! - the JWS layer ([`JwsVerifier`]) verifies a compact JWS against a [`JwkSet`] and
 //!   returns the verified header and payload bytes, for any kind of payload;
@@ -8,7 +8,9 @@
 //!   audience, `exp`, `nbf`, `iat`, required claims and scopes (RFC 8725, RFC 9068).
 //!   The same policy checks introspection responses (RFC 7662, and RFC 9701 when
 //!   signed) and returns the same [`AccessToken`] view, and a [`RevocationList`]
-//!   rejects revoked tokens after either path.
+//!   rejects revoked tokens after either path;
+//! - the signing side ([`SigningKey`]) reads private JWKs and PKCS#8 or PKCS#1 keys
+//!   and signs compact JWS, for the tokens a service makes itself.
 //!
 //! Time is always an input (`now`, in Unix seconds), nothing is logged, and once a
 //! [`Validator`] is built, validating HMAC, ECDSA and EdDSA tokens allocates nothing:
@@ -69,15 +71,19 @@ mod jws;
 mod numeric_date;
 mod policy;
 mod revocation;
+mod signing;
 mod validator;
 
 pub use alg::{AlgSet, Algorithm};
-pub use assertion::{AssertionVerifier, ClientAssertion, DEFAULT_ASSERTION_MAX_LIFETIME_SECONDS};
+pub use assertion::{
+    AssertionBuilder, AssertionVerifier, ClientAssertion, DEFAULT_ASSERTION_LIFETIME_SECONDS,
+    DEFAULT_ASSERTION_MAX_LIFETIME_SECONDS, MAX_JTI_RANDOM_BYTES, MIN_JTI_RANDOM_BYTES,
+};
 pub use bearer::{parse_authorization, Challenge, Credentials, Scheme};
 pub use claims::{Claims, ScopeTokens};
 pub use dpop::{
-    DpopProof, DpopRequest, DpopVerifier, ReplayCache, DEFAULT_DPOP_MAX_AGE_SECONDS,
-    MAX_REPLAY_ENTRIES,
+    create_dpop_proof, DpopProof, DpopRequest, DpopVerifier, ReplayCache,
+    DEFAULT_DPOP_MAX_AGE_SECONDS, MAX_REPLAY_ENTRIES,
 };
 pub use error::{
     AlgRejection, BearerError, ClaimName, DpopFault, Error, ExpiryRule, Fault, KeyFault,
@@ -98,6 +104,7 @@ pub use policy::{
     MAX_TOKEN_BYTES_LIMIT,
 };
 pub use revocation::{RevocationList, MAX_REVOCATION_ENTRIES};
+pub use signing::{GeneratedKey, HeaderParams, KeyType, SigningKey, MAX_PRIVATE_KEY_BYTES};
 pub use validator::{AccessToken, Validator};
 
 /// Returns the system clock's time in Unix seconds, for the `now` argument.

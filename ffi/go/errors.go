@@ -30,7 +30,8 @@ type Error struct {
 	// rejected request (RFC 6750 section 3.1), 500 for a server-side fault.
 	HTTPStatus int
 	// BearerError is the RFC 6750 error code ("invalid_request",
-	// "invalid_token" or "insufficient_scope"), or "" when there is none.
+	// "invalid_token" or "insufficient_scope"), one of the RFC 9449 codes
+	// "invalid_dpop_proof" and "use_dpop_nonce", or "" when there is none.
 	BearerError string
 	// WWWAuthenticate is the challenge to send with HTTPStatus, such as
 	// `Bearer error="invalid_token", error_description="..."`. It is "" for
@@ -50,44 +51,51 @@ func (e *Error) Is(target error) bool {
 	return errors.As(target, &other) && other.Code == e.Code
 }
 
-// ErrClosed is returned by calls on a Validator or Token after Close.
+// ErrClosed is returned by calls on a Validator, Token or other handle after
+// Close.
 var ErrClosed = errors.New("tokenguard: the validator or token is closed")
 
 // The statuses, one sentinel each. Their Message is the generic description of
 // the status, not that of a particular failure.
 var (
-	ErrMalformed          = sentinel(C.TG_MALFORMED)
-	ErrTooLarge           = sentinel(C.TG_TOO_LARGE)
-	ErrUnsupportedAlg     = sentinel(C.TG_UNSUPPORTED_ALG)
-	ErrUnsupportedCrit    = sentinel(C.TG_UNSUPPORTED_CRIT)
-	ErrUnknownKid         = sentinel(C.TG_UNKNOWN_KID)
-	ErrKeyMismatch        = sentinel(C.TG_KEY_MISMATCH)
-	ErrWeakKey            = sentinel(C.TG_WEAK_KEY)
-	ErrInvalidKey         = sentinel(C.TG_INVALID_KEY)
-	ErrBadSignature       = sentinel(C.TG_BAD_SIGNATURE)
-	ErrKidRequired        = sentinel(C.TG_KID_REQUIRED)
-	ErrExpired            = sentinel(C.TG_EXPIRED)
-	ErrNotYetValid        = sentinel(C.TG_NOT_YET_VALID)
-	ErrIssuedInFuture     = sentinel(C.TG_ISSUED_IN_FUTURE)
-	ErrInvalidClaim       = sentinel(C.TG_INVALID_CLAIM)
-	ErrMissingClaim       = sentinel(C.TG_MISSING_CLAIM)
-	ErrWrongIssuer        = sentinel(C.TG_WRONG_ISSUER)
-	ErrWrongAudience      = sentinel(C.TG_WRONG_AUDIENCE)
-	ErrWrongType          = sentinel(C.TG_WRONG_TYPE)
-	ErrInsufficientScope  = sentinel(C.TG_INSUFFICIENT_SCOPE)
-	ErrProofRequired      = sentinel(C.TG_PROOF_REQUIRED)
-	ErrInactive           = sentinel(C.TG_INACTIVE)
-	ErrRevoked            = sentinel(C.TG_REVOKED)
-	ErrInvalidConfig      = sentinel(C.TG_INVALID_CONFIG)
-	ErrRevocationListFull = sentinel(C.TG_REVOCATION_LIST_FULL)
-	ErrNullPointer        = sentinel(C.TG_NULL_POINTER)
-	ErrInvalidUTF8        = sentinel(C.TG_INVALID_UTF8)
-	ErrPanic              = sentinel(C.TG_PANIC)
-	ErrBufferTooSmall     = sentinel(C.TG_BUFFER_TOO_SMALL)
-	ErrNotFound           = sentinel(C.TG_NOT_FOUND)
-	ErrTypeMismatch       = sentinel(C.TG_TYPE_MISMATCH)
-	ErrOutOfRange         = sentinel(C.TG_OUT_OF_RANGE)
-	ErrInvalidArgument    = sentinel(C.TG_INVALID_ARGUMENT)
+	ErrMalformed           = sentinel(C.TG_MALFORMED)
+	ErrTooLarge            = sentinel(C.TG_TOO_LARGE)
+	ErrUnsupportedAlg      = sentinel(C.TG_UNSUPPORTED_ALG)
+	ErrUnsupportedCrit     = sentinel(C.TG_UNSUPPORTED_CRIT)
+	ErrUnknownKid          = sentinel(C.TG_UNKNOWN_KID)
+	ErrKeyMismatch         = sentinel(C.TG_KEY_MISMATCH)
+	ErrWeakKey             = sentinel(C.TG_WEAK_KEY)
+	ErrInvalidKey          = sentinel(C.TG_INVALID_KEY)
+	ErrBadSignature        = sentinel(C.TG_BAD_SIGNATURE)
+	ErrKidRequired         = sentinel(C.TG_KID_REQUIRED)
+	ErrSigningFailed       = sentinel(C.TG_SIGNING_FAILED)
+	ErrExpired             = sentinel(C.TG_EXPIRED)
+	ErrNotYetValid         = sentinel(C.TG_NOT_YET_VALID)
+	ErrIssuedInFuture      = sentinel(C.TG_ISSUED_IN_FUTURE)
+	ErrInvalidClaim        = sentinel(C.TG_INVALID_CLAIM)
+	ErrMissingClaim        = sentinel(C.TG_MISSING_CLAIM)
+	ErrWrongIssuer         = sentinel(C.TG_WRONG_ISSUER)
+	ErrWrongAudience       = sentinel(C.TG_WRONG_AUDIENCE)
+	ErrWrongType           = sentinel(C.TG_WRONG_TYPE)
+	ErrInsufficientScope   = sentinel(C.TG_INSUFFICIENT_SCOPE)
+	ErrProofRequired       = sentinel(C.TG_PROOF_REQUIRED)
+	ErrInactive            = sentinel(C.TG_INACTIVE)
+	ErrRevoked             = sentinel(C.TG_REVOKED)
+	ErrCertificateMismatch = sentinel(C.TG_CERTIFICATE_MISMATCH)
+	ErrInvalidDPoPProof    = sentinel(C.TG_INVALID_DPOP_PROOF)
+	ErrUseDPoPNonce        = sentinel(C.TG_USE_DPOP_NONCE)
+	ErrReplayed            = sentinel(C.TG_REPLAYED)
+	ErrInvalidConfig       = sentinel(C.TG_INVALID_CONFIG)
+	ErrRevocationListFull  = sentinel(C.TG_REVOCATION_LIST_FULL)
+	ErrReplayCacheFull     = sentinel(C.TG_REPLAY_CACHE_FULL)
+	ErrNullPointer         = sentinel(C.TG_NULL_POINTER)
+	ErrInvalidUTF8         = sentinel(C.TG_INVALID_UTF8)
+	ErrPanic               = sentinel(C.TG_PANIC)
+	ErrBufferTooSmall      = sentinel(C.TG_BUFFER_TOO_SMALL)
+	ErrNotFound            = sentinel(C.TG_NOT_FOUND)
+	ErrTypeMismatch        = sentinel(C.TG_TYPE_MISMATCH)
+	ErrOutOfRange          = sentinel(C.TG_OUT_OF_RANGE)
+	ErrInvalidArgument     = sentinel(C.TG_INVALID_ARGUMENT)
 )
 
 // sentinel returns the *Error of a status with the library's static strings.

@@ -154,7 +154,7 @@ func (v *Validator) ValidateSignedIntrospectionAt(response string, now time.Time
 // ValidateAuthorization validates the token of an Authorization header value,
 // such as "Bearer eyJ...", at the current time. A value that does not parse, or
 // uses the DPoP scheme, whose proof is not checked here, matches ErrMalformed
-// with HTTPStatus 400.
+// with HTTPStatus 400; ValidateDPoP checks a DPoP value with its proof.
 func (v *Validator) ValidateAuthorization(value string) (*Token, error) {
 	return v.ValidateAuthorizationAt(value, time.Now())
 }

@@ -65,7 +65,10 @@ func TestSentinelsMatchLibrary(t *testing.T) {
 		ErrBufferTooSmall: "buffer_too_small", ErrNotFound: "not_found",
 		ErrTypeMismatch: "type_mismatch", ErrOutOfRange: "out_of_range",
 		ErrInvalidArgument: "invalid_argument", ErrInactive: "inactive", ErrRevoked: "revoked",
-		ErrRevocationListFull: "revocation_list_full",
+		ErrRevocationListFull: "revocation_list_full", ErrSigningFailed: "signing_failed",
+		ErrCertificateMismatch: "certificate_mismatch", ErrInvalidDPoPProof: "invalid_dpop_proof",
+		ErrUseDPoPNonce: "use_dpop_nonce", ErrReplayed: "replayed",
+		ErrReplayCacheFull: "replay_cache_full",
 	}
 	codes := map[int]bool{}
 	for sentinel, name := range sentinels {

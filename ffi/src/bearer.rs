@@ -4,6 +4,7 @@
 use tokenguard_core::{parse_authorization, Challenge, Error, Scheme};
 
 use crate::boundary::{self, Failure, Out, OutBuf};
+use crate::dpop::tg_dpop_verifier;
 use crate::status::{self, tg_status, TG_INVALID_ARGUMENT, TG_OK};
 
 /// An HTTP authentication scheme for access tokens.
@@ -12,8 +13,9 @@ use crate::status::{self, tg_status, TG_INVALID_ARGUMENT, TG_OK};
 pub enum tg_scheme {
     /// `Bearer` (RFC 6750).
     TG_SCHEME_BEARER = 1,
-    /// `DPoP` (RFC 9449): the token must come with a DPoP proof, which this library
-    /// does not check, so `tg_validator_validate_authorization` rejects it.
+    /// `DPoP` (RFC 9449): the token must come with a DPoP proof, so
+    /// `tg_validator_validate_authorization` rejects it and
+    /// `tg_validator_validate_dpop` checks both.
     TG_SCHEME_DPOP = 2,
 }
 
@@ -116,6 +118,62 @@ pub unsafe extern "C" fn tg_www_authenticate(
                 challenge_text(challenge.error(code).description(&message), realm, scope)
             }
             _ if status == TG_OK || sample.is_some() => challenge_text(challenge, realm, scope),
+            _ => {
+                return Err(Failure::new(
+                    TG_INVALID_ARGUMENT,
+                    format!("status {status} is neither TG_OK nor a token rejection"),
+                ))
+            }
+        };
+        // SAFETY: the caller promises `buf` and `out_len` are valid.
+        unsafe { out.write(value.as_bytes()) }
+    })
+}
+
+/// Builds the `WWW-Authenticate` value in the `DPoP` scheme (RFC 9449 section 7.1)
+/// for `status` and copies it into `buf`.
+///
+/// As `tg_www_authenticate`, with the scheme `DPoP` and an `algs` parameter that
+/// lists `verifier`'s algorithms, so that a client knows which to sign proofs
+/// with. `TG_INVALID_DPOP_PROOF` and `TG_USE_DPOP_NONCE` give the RFC 9449 codes
+/// `invalid_dpop_proof` and `use_dpop_nonce`; a `use_dpop_nonce` response also
+/// needs the `DPoP-Nonce` header, which the caller adds. `realm` is added when its
+/// length is not 0.
+///
+/// # Errors
+///
+/// As for `tg_www_authenticate`.
+///
+/// # Safety
+///
+/// `verifier` must be a live verifier; `realm_ptr` must point to `realm_len`
+/// readable bytes (or be NULL with length 0), `buf` must be valid for writes of
+/// `buf_len` bytes and `out_len` for a write.
+#[no_mangle]
+pub unsafe extern "C" fn tg_www_authenticate_dpop(
+    status: tg_status,
+    verifier: *const tg_dpop_verifier,
+    realm_ptr: *const u8,
+    realm_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> tg_status {
+    boundary::call(|| {
+        // SAFETY: the caller promises a live verifier.
+        let verifier = unsafe { boundary::handle(verifier, "verifier") }?;
+        // SAFETY: the caller promises readable `realm` bytes.
+        let realm = unsafe { boundary::text(realm_ptr, realm_len, "realm_ptr") }?;
+        let out = OutBuf::new(buf, buf_len, out_len)?;
+
+        let challenge = Challenge::new(Scheme::DPoP).algs(verifier.verifier.algorithms());
+        let sample = status::sample_error(status);
+        let message = status::info(status).and_then(|info| info.message.to_str().ok());
+        let value = match (sample.as_ref().and_then(Error::bearer_error), message) {
+            (Some(code), Some(message)) => {
+                challenge_text(challenge.error(code).description(&message), realm, "")
+            }
+            _ if status == TG_OK || sample.is_some() => challenge_text(challenge, realm, ""),
             _ => {
                 return Err(Failure::new(
                     TG_INVALID_ARGUMENT,

@@ -14,6 +14,7 @@ use tokenguard_core::{Challenge, Scheme};
 
 use crate::bearer::challenge_text;
 use crate::boundary::{self, Detail, Failure, Out, OutBuf};
+use crate::dpop::tg_dpop_verifier;
 use crate::status::{self, tg_status, tg_status_http_status, TG_NOT_FOUND};
 
 thread_local! {
@@ -159,6 +160,53 @@ pub unsafe extern "C" fn tg_last_error_www_authenticate(
             }
             _ => challenge_text(Challenge::new(Scheme::Bearer), realm, scope),
         };
+        // SAFETY: the caller promises `buf` and `out_len` are valid.
+        unsafe { out.write(value.as_bytes()) }
+    })
+}
+
+/// Builds the `WWW-Authenticate` value in the `DPoP` scheme (RFC 9449 section 7.1)
+/// for the calling thread's last error and copies it into `buf`.
+///
+/// As `tg_last_error_www_authenticate`, with the scheme `DPoP` and an `algs`
+/// parameter listing `verifier`'s algorithms, such as `DPoP realm="api",
+/// error="invalid_dpop_proof", error_description="invalid DPoP proof: htm is not
+/// the request method", algs="ES256 EdDSA"`. Send it after
+/// `tg_validator_validate_dpop` fails; a `use_dpop_nonce` response also needs the
+/// `DPoP-Nonce` header, which the caller adds.
+///
+/// # Errors
+///
+/// As for `tg_last_error_www_authenticate`.
+///
+/// # Safety
+///
+/// `verifier` must be a live verifier; `realm_ptr` must point to `realm_len`
+/// readable bytes (or be NULL with length 0), `buf` must be valid for writes of
+/// `buf_len` bytes and `out_len` for a write.
+#[no_mangle]
+pub unsafe extern "C" fn tg_last_error_www_authenticate_dpop(
+    verifier: *const tg_dpop_verifier,
+    realm_ptr: *const u8,
+    realm_len: usize,
+    buf: *mut u8,
+    buf_len: usize,
+    out_len: *mut usize,
+) -> tg_status {
+    boundary::call_unrecorded(|| {
+        // SAFETY: the caller promises a live verifier.
+        let verifier = unsafe { boundary::handle(verifier, "verifier") }?;
+        // SAFETY: the caller promises readable `realm` bytes.
+        let realm = unsafe { boundary::text(realm_ptr, realm_len, "realm_ptr") }?;
+        let out = OutBuf::new(buf, buf_len, out_len)?;
+
+        let failure = last()?;
+        let algs = verifier.verifier.algorithms();
+        let challenge = match failure.detail() {
+            Detail::Core { error, .. } => Challenge::for_error(Scheme::DPoP, error).algs(algs),
+            _ => Challenge::new(Scheme::DPoP).algs(algs),
+        };
+        let value = challenge_text(challenge, realm, "");
         // SAFETY: the caller promises `buf` and `out_len` are valid.
         unsafe { out.write(value.as_bytes()) }
     })

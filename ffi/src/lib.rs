@@ -29,6 +29,12 @@ mod token;
 
 mod revocation;
 
+mod dpop;
+
+mod assertion;
+
+mod signing;
+
 mod bearer;
 
 mod last_error;
@@ -36,12 +42,17 @@ mod last_error;
 mod boundary;
 mod config;
 
-pub use bearer::{tg_parse_authorization, tg_scheme, tg_www_authenticate};
+pub use assertion::*;
+pub use bearer::{
+    tg_parse_authorization, tg_scheme, tg_www_authenticate, tg_www_authenticate_dpop,
+};
+pub use dpop::*;
 pub use last_error::{
     tg_last_error_bearer_error, tg_last_error_http_status, tg_last_error_message,
-    tg_last_error_www_authenticate,
+    tg_last_error_www_authenticate, tg_last_error_www_authenticate_dpop,
 };
 pub use revocation::*;
+pub use signing::*;
 pub use status::*;
 pub use token::*;
 pub use validator::*;

@@ -4,8 +4,8 @@
 use core::ffi::{c_char, CStr};
 
 use tokenguard_core::{
-    AlgRejection, BearerError, ClaimName, Error, ExpiryRule, Fault, KeyFault, MismatchReason, Part,
-    Weakness,
+    AlgRejection, BearerError, ClaimName, DpopFault, Error, ExpiryRule, Fault, KeyFault,
+    MismatchReason, Part, Weakness,
 };
 
 /// The result of a `tg_` function: `TG_OK` (0) or the reason it failed.
@@ -41,6 +41,8 @@ pub const TG_INVALID_KEY: tg_status = 205;
 pub const TG_BAD_SIGNATURE: tg_status = 206;
 /// The token has no `kid` and more keys fit its algorithm than may be tried.
 pub const TG_KID_REQUIRED: tg_status = 207;
+/// Making a signature failed: the system random number generator failed.
+pub const TG_SIGNING_FAILED: tg_status = 208;
 /// The token is expired, by `exp` or by the configured maximum age.
 pub const TG_EXPIRED: tg_status = 300;
 /// The token's `nbf` is in the future.
@@ -65,11 +67,23 @@ pub const TG_PROOF_REQUIRED: tg_status = 309;
 pub const TG_INACTIVE: tg_status = 310;
 /// The token passed every check but is on a revocation list.
 pub const TG_REVOKED: tg_status = 311;
+/// The token is bound to a client certificate (`cnf` `x5t#S256`) other than the
+/// connection's.
+pub const TG_CERTIFICATE_MISMATCH: tg_status = 312;
+/// The DPoP proof is missing, malformed or fails a check; the message names it.
+pub const TG_INVALID_DPOP_PROOF: tg_status = 313;
+/// The server requires a DPoP nonce and the proof carries none or another one.
+pub const TG_USE_DPOP_NONCE: tg_status = 314;
+/// A client assertion with this issuer and `jti` was already accepted.
+pub const TG_REPLAYED: tg_status = 315;
 /// The configuration is invalid; the message names the field.
 pub const TG_INVALID_CONFIG: tg_status = 400;
 /// A revocation list has no room and no expired entry to evict; the revocation
 /// was not recorded.
 pub const TG_REVOCATION_LIST_FULL: tg_status = 500;
+/// A replay cache has no room and no expired entry to evict; the proof or
+/// assertion was rejected because it could not be recorded.
+pub const TG_REPLAY_CACHE_FULL: tg_status = 501;
 /// A pointer argument that must not be NULL is NULL.
 pub const TG_NULL_POINTER: tg_status = 900;
 /// A text argument is not valid UTF-8.
@@ -120,11 +134,12 @@ pub extern "C" fn tg_status_message(status: tg_status) -> *const c_char {
 }
 
 /// Returns the RFC 6750 error code for `status` ("invalid_request", "invalid_token"
-/// or "insufficient_scope") as a static NUL-terminated string, or NULL when the
-/// status has none.
+/// or "insufficient_scope", or the RFC 9449 "invalid_dpop_proof" and
+/// "use_dpop_nonce") as a static NUL-terminated string, or NULL when the status
+/// has none.
 ///
-/// `TG_OK`, `TG_INVALID_CONFIG`, the C layer's own statuses and unknown statuses
-/// have none. `TG_MALFORMED` maps to "invalid_token", as for a malformed token. A
+/// `TG_OK`, `TG_INVALID_CONFIG`, `TG_SIGNING_FAILED`, the full-store statuses,
+/// the C layer's own statuses and unknown statuses have none. `TG_MALFORMED` maps to "invalid_token", as for a malformed token. A
 /// malformed `Authorization` value gets "invalid_request" instead (RFC 6750 section
 /// 3.1), which only `tg_last_error_bearer_error` can tell. The string is never
 /// freed.
@@ -139,8 +154,9 @@ pub extern "C" fn tg_status_bearer_error(status: tg_status) -> *const c_char {
 /// Returns the HTTP status an API should respond with for `status`.
 ///
 /// 200 for `TG_OK`; 401, or 403 for `TG_INSUFFICIENT_SCOPE`, for a rejected token
-/// (RFC 6750 section 3.1); 500 for `TG_INVALID_CONFIG`, `TG_REVOCATION_LIST_FULL`,
-/// the C layer's own statuses and unknown statuses, which are the server's fault. `TG_MALFORMED` maps to 401,
+/// (RFC 6750 section 3.1); 500 for `TG_INVALID_CONFIG`, `TG_SIGNING_FAILED`,
+/// `TG_REVOCATION_LIST_FULL`, `TG_REPLAY_CACHE_FULL`, the C layer's own statuses
+/// and unknown statuses, which are the server's fault. `TG_MALFORMED` maps to 401,
 /// as for a malformed token; for a malformed `Authorization` value (400), use
 /// `tg_last_error_http_status`.
 #[no_mangle]
@@ -174,7 +190,7 @@ const fn status(status: tg_status, name: &'static CStr, message: &'static CStr) 
 }
 
 /// Every status this version knows, in increasing order.
-pub(crate) const STATUSES: [StatusInfo; 33] = [
+pub(crate) const STATUSES: [StatusInfo; 39] = [
     status(TG_OK, c"ok", c"success"),
     status(TG_MALFORMED, c"malformed", c"the input is not well-formed"),
     status(
@@ -221,6 +237,11 @@ pub(crate) const STATUSES: [StatusInfo; 33] = [
         TG_KID_REQUIRED,
         c"kid_required",
         c"token has no kid and too many keys fit its algorithm",
+    ),
+    status(
+        TG_SIGNING_FAILED,
+        c"signing_failed",
+        c"signing failed: the system random number generator failed",
     ),
     status(TG_EXPIRED, c"expired", c"token is expired"),
     status(
@@ -275,6 +296,26 @@ pub(crate) const STATUSES: [StatusInfo; 33] = [
     ),
     status(TG_REVOKED, c"revoked", c"token has been revoked"),
     status(
+        TG_CERTIFICATE_MISMATCH,
+        c"certificate_mismatch",
+        c"token is bound to another client certificate than the connection's",
+    ),
+    status(
+        TG_INVALID_DPOP_PROOF,
+        c"invalid_dpop_proof",
+        c"the DPoP proof is missing, malformed or fails a check",
+    ),
+    status(
+        TG_USE_DPOP_NONCE,
+        c"use_dpop_nonce",
+        c"DPoP proof must carry the nonce from the DPoP-Nonce header",
+    ),
+    status(
+        TG_REPLAYED,
+        c"replayed",
+        c"client assertion with this jti was already used",
+    ),
+    status(
         TG_INVALID_CONFIG,
         c"invalid_config",
         c"the configuration is invalid",
@@ -283,6 +324,11 @@ pub(crate) const STATUSES: [StatusInfo; 33] = [
         TG_REVOCATION_LIST_FULL,
         c"revocation_list_full",
         c"revocation list is full; the revocation was not recorded",
+    ),
+    status(
+        TG_REPLAY_CACHE_FULL,
+        c"replay_cache_full",
+        c"replay cache is full; the proof or assertion was rejected",
     ),
     status(
         TG_NULL_POINTER,
@@ -356,6 +402,7 @@ pub(crate) fn sample_error(status: tg_status) -> Option<Error> {
         },
         TG_BAD_SIGNATURE => Error::BadSignature,
         TG_KID_REQUIRED => Error::KidRequired,
+        TG_SIGNING_FAILED => Error::SigningFailed,
         TG_EXPIRED => Error::Expired {
             rule: ExpiryRule::Exp,
             at: 0,
@@ -376,11 +423,18 @@ pub(crate) fn sample_error(status: tg_status) -> Option<Error> {
         TG_PROOF_REQUIRED => Error::ProofOfPossessionRequired,
         TG_INACTIVE => Error::Inactive,
         TG_REVOKED => Error::Revoked,
+        TG_CERTIFICATE_MISMATCH => Error::CertificateMismatch,
+        TG_INVALID_DPOP_PROOF => Error::InvalidDpopProof {
+            fault: DpopFault::Malformed,
+        },
+        TG_USE_DPOP_NONCE => Error::UseDpopNonce,
+        TG_REPLAYED => Error::Replayed,
         TG_INVALID_CONFIG => Error::InvalidConfig {
             field: "",
             reason: "",
         },
         TG_REVOCATION_LIST_FULL => Error::RevocationListFull { capacity: 0 },
+        TG_REPLAY_CACHE_FULL => Error::ReplayCacheFull { capacity: 0 },
         _ => return None,
     };
     Some(error)
@@ -466,6 +520,20 @@ mod tests {
         assert_eq!(text(tg_status_bearer_error(TG_REVOKED)), "invalid_token");
         assert_eq!(text(tg_status_bearer_error(TG_INACTIVE)), "invalid_token");
         assert!(tg_status_bearer_error(TG_PANIC).is_null());
+        assert!(tg_status_bearer_error(TG_SIGNING_FAILED).is_null());
+        assert!(tg_status_bearer_error(TG_REPLAY_CACHE_FULL).is_null());
+        assert_eq!(
+            text(tg_status_bearer_error(TG_INVALID_DPOP_PROOF)),
+            "invalid_dpop_proof"
+        );
+        assert_eq!(
+            text(tg_status_bearer_error(TG_USE_DPOP_NONCE)),
+            "use_dpop_nonce"
+        );
+        assert_eq!(
+            text(tg_status_bearer_error(TG_CERTIFICATE_MISMATCH)),
+            "invalid_token"
+        );
 
         assert_eq!(tg_status_http_status(TG_OK), 200);
         assert_eq!(tg_status_http_status(TG_EXPIRED), 401);
@@ -474,6 +542,12 @@ mod tests {
         assert_eq!(tg_status_http_status(TG_REVOCATION_LIST_FULL), 500);
         assert_eq!(tg_status_http_status(TG_REVOKED), 401);
         assert_eq!(tg_status_http_status(TG_NULL_POINTER), 500);
+        assert_eq!(tg_status_http_status(TG_SIGNING_FAILED), 500);
+        assert_eq!(tg_status_http_status(TG_REPLAY_CACHE_FULL), 500);
+        assert_eq!(tg_status_http_status(TG_CERTIFICATE_MISMATCH), 401);
+        assert_eq!(tg_status_http_status(TG_INVALID_DPOP_PROOF), 401);
+        assert_eq!(tg_status_http_status(TG_USE_DPOP_NONCE), 401);
+        assert_eq!(tg_status_http_status(TG_REPLAYED), 401);
         assert_eq!(tg_status_http_status(777), 500);
     }
 

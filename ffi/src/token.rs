@@ -7,11 +7,13 @@
 //! is JSON `null` counts as absent, as in the core.
 
 use std::ffi::{c_char, CStr};
+use std::sync::{Mutex, PoisonError};
 
 use tokenguard_core::json::{self, Object, Value};
 use tokenguard_core::{
-    AccessToken, Algorithm, Claims, Error, JsonStr, NumericDate, Part, ScopeClaims, TokenBuffer,
-    Validator, DEFAULT_MAX_TOKEN_BYTES, MAX_TOKEN_BYTES_LIMIT,
+    AccessToken, Algorithm, Claims, DpopRequest, DpopVerifier, Error, JsonStr, NumericDate, Part,
+    ReplayCache, ScopeClaims, TokenBuffer, Validator, DEFAULT_MAX_TOKEN_BYTES,
+    MAX_TOKEN_BYTES_LIMIT,
 };
 
 use crate::boundary::{self, Failure, Out, OutBuf};
@@ -755,6 +757,24 @@ pub(crate) enum Input<'a> {
     Introspection(&'a [u8]),
     /// An RFC 9701 signed introspection response.
     SignedIntrospection(&'a [u8]),
+    /// A compact JWS bound to the DER client certificate of the connection.
+    CertificateBound {
+        token: &'a [u8],
+        certificate: &'a [u8],
+    },
+    /// A `DPoP` `Authorization` value with its proof.
+    Dpop(DpopInput<'a>),
+}
+
+/// The inputs of a DPoP-bound request.
+pub(crate) struct DpopInput<'a> {
+    pub(crate) authorization: &'a [u8],
+    pub(crate) proof: &'a [u8],
+    pub(crate) request: DpopRequest<'a>,
+    pub(crate) verifier: &'a DpopVerifier,
+    /// Locked for the whole validation, because the core records the proof only
+    /// after every check passed.
+    pub(crate) cache: &'a Mutex<ReplayCache>,
 }
 
 /// Token lengths up to which the smaller heap buffers suffice.
@@ -772,10 +792,12 @@ pub(crate) fn validate(
     now: i64,
     scope_claims: ScopeClaims,
 ) -> Result<tg_token, Error> {
-    let len = match input {
+    let len = match &input {
         Input::Token(bytes) | Input::Authorization(bytes) | Input::SignedIntrospection(bytes) => {
             bytes.len()
         }
+        Input::CertificateBound { token, .. } => token.len(),
+        Input::Dpop(dpop) => dpop.authorization.len(),
         // A response body is read in place, so it needs no buffer.
         Input::Introspection(body) => {
             let verified = validator.validate_introspection(body, now)?;
@@ -820,11 +842,40 @@ fn validate_in<const N: usize>(
         Input::SignedIntrospection(response) => {
             validator.validate_signed_introspection(response, now, buffer)?
         }
+        Input::CertificateBound { token, certificate } => {
+            validator.validate_certificate_bound(token, certificate, now, buffer)?
+        }
+        Input::Dpop(dpop) => {
+            // A proof is at most 8192 bytes, which the default buffer holds.
+            let mut proof_buffer = TokenBuffer::new();
+            let mut cache = dpop.cache.lock().unwrap_or_else(PoisonError::into_inner);
+            validator.validate_dpop(
+                dpop.authorization,
+                dpop.proof,
+                &dpop.request,
+                dpop.verifier,
+                &mut cache,
+                now,
+                buffer,
+                &mut proof_buffer,
+            )?
+        }
     };
     Ok(tg_token::new(&verified, scope_claims))
 }
 
 impl tg_token {
+    /// Builds a token without a header from verified `claims`, such as those of a
+    /// client assertion.
+    pub(crate) fn from_claims(claims: &Claims<'_>, scope_claims: ScopeClaims) -> Self {
+        Self {
+            header: None,
+            payload: claims.as_object().as_text().into(),
+            algorithm: None,
+            scope_claims,
+        }
+    }
+
     fn new(verified: &AccessToken<'_>, scope_claims: ScopeClaims) -> Self {
         Self {
             header: verified

@@ -370,8 +370,13 @@ pub unsafe extern "C" fn tg_validator_free(validator: *mut tg_validator) {
 }
 
 impl tg_validator {
+    /// Returns the claims that grant scopes.
+    pub(crate) const fn scope_claims(&self) -> ScopeClaims {
+        self.scope_claims
+    }
+
     /// Returns the validator in force.
-    fn snapshot(&self) -> Arc<Validator> {
+    pub(crate) fn snapshot(&self) -> Arc<Validator> {
         // No code panics while holding the lock, but a poisoned lock still holds a
         // complete validator, so it is used as it is.
         let current = self.current.read().unwrap_or_else(PoisonError::into_inner);

@@ -9,6 +9,10 @@ mod errors;
 mod revocation;
 mod token;
 
+mod assertion;
+mod dpop;
+mod signing;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, PoisonError, RwLock};
 
@@ -209,6 +213,53 @@ impl Validator {
         self.run(py, input, now, Input::SignedIntrospection)
     }
 
+    /// Validates a DPoP-bound token with its proof (RFC 9449 section 7).
+    #[pyo3(signature = (
+        authorization, proof, method, uri, nonce = None, *, cache, verifier = None, now = None,
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn validate_dpop(
+        &self,
+        py: Python<'_>,
+        authorization: &Bound<'_, PyAny>,
+        proof: &Bound<'_, PyAny>,
+        method: &str,
+        uri: &str,
+        nonce: Option<&str>,
+        cache: &dpop::ReplayCache,
+        verifier: Option<&dpop::DpopVerifier>,
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<VerifiedToken> {
+        let arguments = dpop::DpopArguments::read(py, authorization, proof, method, uri, nonce)?;
+        let now = now_seconds(py, now)?;
+        let validator = self.snapshot();
+        dpop::validate_dpop(
+            py,
+            validator,
+            self.scope_claims,
+            arguments,
+            verifier,
+            cache,
+            now,
+        )
+    }
+
+    /// Validates a token bound to the client certificate `certificate_der` (RFC 8705).
+    #[pyo3(signature = (token, certificate_der, now = None))]
+    fn validate_certificate_bound(
+        &self,
+        py: Python<'_>,
+        token: &Bound<'_, PyAny>,
+        certificate_der: &[u8],
+        now: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<VerifiedToken> {
+        let token = owned_input(py, token, Part::Token, "token")?;
+        let now = now_seconds(py, now)?;
+        let (validator, scope_claims) = (self.snapshot(), self.scope_claims);
+        let certificate = certificate_der.to_vec();
+        dpop::validate_certificate_bound(py, validator, scope_claims, token, certificate, now)
+    }
+
     fn __repr__(&self) -> String {
         let validator = self.snapshot();
         format!(
@@ -357,5 +408,12 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
         tokenguard::DEFAULT_INTROSPECTION_MAX_AGE_SECONDS,
     )?;
     module.add("MAX_REVOCATION_ENTRIES", tokenguard::MAX_REVOCATION_ENTRIES)?;
+    module.add_class::<dpop::DpopVerifier>()?;
+    module.add_class::<dpop::ReplayCache>()?;
+    module.add_class::<assertion::AssertionVerifier>()?;
+    module.add_class::<assertion::VerifiedAssertion>()?;
+    module.add_class::<signing::SigningKey>()?;
+    module.add_function(wrap_pyfunction!(signing::create_client_assertion, module)?)?;
+    module.add_function(wrap_pyfunction!(signing::create_dpop_proof_text, module)?)?;
     Ok(())
 }

@@ -91,7 +91,7 @@ fn select<'a, const N: usize>(
 }
 
 impl Verified {
-    fn new(token: &AccessToken<'_>, scope_claims: ScopeClaims) -> Self {
+    pub(crate) fn new(token: &AccessToken<'_>, scope_claims: ScopeClaims) -> Self {
         let claims = token.claims();
         let text = |value: tokenguard::JsonStr<'_>| value.unescaped().into_owned();
 

@@ -1,12 +1,14 @@
 """Type stubs of the ``tokenguard`` package, written by hand."""
 
 from tokenguard._errors import BadSignature as BadSignature
+from tokenguard._errors import CertificateMismatch as CertificateMismatch
 from tokenguard._errors import ExpiredToken as ExpiredToken
 from tokenguard._errors import Inactive as Inactive
 from tokenguard._errors import InsufficientScope as InsufficientScope
 from tokenguard._errors import IntrospectionError as IntrospectionError
 from tokenguard._errors import InvalidClaim as InvalidClaim
 from tokenguard._errors import InvalidConfig as InvalidConfig
+from tokenguard._errors import InvalidDpopProof as InvalidDpopProof
 from tokenguard._errors import InvalidKey as InvalidKey
 from tokenguard._errors import IssuedInFuture as IssuedInFuture
 from tokenguard._errors import KeyMismatch as KeyMismatch
@@ -15,13 +17,17 @@ from tokenguard._errors import Malformed as Malformed
 from tokenguard._errors import MissingClaim as MissingClaim
 from tokenguard._errors import NotYetValid as NotYetValid
 from tokenguard._errors import ProofRequired as ProofRequired
+from tokenguard._errors import ReplayCacheFull as ReplayCacheFull
+from tokenguard._errors import Replayed as Replayed
 from tokenguard._errors import RevocationListFull as RevocationListFull
 from tokenguard._errors import Revoked as Revoked
+from tokenguard._errors import SigningFailed as SigningFailed
 from tokenguard._errors import TokenError as TokenError
 from tokenguard._errors import TooLarge as TooLarge
 from tokenguard._errors import UnknownKeyId as UnknownKeyId
 from tokenguard._errors import UnsupportedAlgorithm as UnsupportedAlgorithm
 from tokenguard._errors import UnsupportedCrit as UnsupportedCrit
+from tokenguard._errors import UseDpopNonce as UseDpopNonce
 from tokenguard._errors import WeakKey as WeakKey
 from tokenguard._errors import WrongAudience as WrongAudience
 from tokenguard._errors import WrongIssuer as WrongIssuer
@@ -44,9 +50,16 @@ from tokenguard._native import MAX_KEY_SET_BYTES as MAX_KEY_SET_BYTES
 from tokenguard._native import MAX_LEEWAY_SECONDS as MAX_LEEWAY_SECONDS
 from tokenguard._native import MAX_REVOCATION_ENTRIES as MAX_REVOCATION_ENTRIES
 from tokenguard._native import MAX_TOKEN_BYTES_LIMIT as MAX_TOKEN_BYTES_LIMIT
+from tokenguard._native import AssertionVerifier as AssertionVerifier
+from tokenguard._native import DpopVerifier as DpopVerifier
+from tokenguard._native import ReplayCache as ReplayCache
 from tokenguard._native import RevocationList as RevocationList
+from tokenguard._native import SigningKey as SigningKey
 from tokenguard._native import Validator as Validator
+from tokenguard._native import VerifiedAssertion as VerifiedAssertion
 from tokenguard._native import VerifiedToken as VerifiedToken
+from tokenguard._native import create_client_assertion as create_client_assertion
+from tokenguard._native import create_dpop_proof as create_dpop_proof
 from tokenguard._native import unix_now as unix_now
 from tokenguard._redis_revocations import RedisRevocationList as RedisRevocationList
 from tokenguard._redis_revocations import RevocationSyncStats as RevocationSyncStats
@@ -59,12 +72,15 @@ __all__ = [
     "MAX_LEEWAY_SECONDS",
     "MAX_REVOCATION_ENTRIES",
     "MAX_TOKEN_BYTES_LIMIT",
+    "AssertionVerifier",
     "AsyncHybridValidator",
     "AsyncIntrospector",
     "AsyncJWKSClient",
     "BadSignature",
+    "CertificateMismatch",
     "ClientAuthentication",
     "ClientSecretBasic",
+    "DpopVerifier",
     "ExpiredToken",
     "HybridValidator",
     "Inactive",
@@ -73,6 +89,7 @@ __all__ = [
     "Introspector",
     "InvalidClaim",
     "InvalidConfig",
+    "InvalidDpopProof",
     "InvalidKey",
     "IssuedInFuture",
     "JWKSClient",
@@ -84,20 +101,29 @@ __all__ = [
     "NotYetValid",
     "ProofRequired",
     "RedisRevocationList",
+    "ReplayCache",
+    "ReplayCacheFull",
+    "Replayed",
     "RevocationList",
     "RevocationListFull",
     "RevocationSyncStats",
     "Revoked",
+    "SigningFailed",
+    "SigningKey",
     "TokenError",
     "TooLarge",
     "UnknownKeyId",
     "UnsupportedAlgorithm",
     "UnsupportedCrit",
+    "UseDpopNonce",
     "Validator",
+    "VerifiedAssertion",
     "VerifiedToken",
     "WeakKey",
     "WrongAudience",
     "WrongIssuer",
     "WrongType",
+    "create_client_assertion",
+    "create_dpop_proof",
     "unix_now",
 ]

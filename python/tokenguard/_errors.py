@@ -208,6 +208,48 @@ class IntrospectionError(TokenError):
     code, name, error, status = 600, "introspection_failed", None, 503
 
 
+class SigningFailed(TokenError):
+    """Making a signature failed: the system random number generator failed (code 208)."""
+
+    code, name, error, status = 208, "signing_failed", None, 500
+
+
+class CertificateMismatch(TokenError):
+    """The token is bound to another client certificate than the connection's (code 312)."""
+
+    code, name, error, status = 312, "certificate_mismatch", "invalid_token", 401
+
+
+class InvalidDpopProof(TokenError):
+    """The DPoP proof is missing, malformed or fails a check (code 313).
+
+    Respond with ``DpopVerifier.www_authenticate(error)``, a ``DPoP`` challenge.
+    """
+
+    code, name, error, status = 313, "invalid_dpop_proof", "invalid_dpop_proof", 401
+
+
+class UseDpopNonce(TokenError):
+    """The server requires a DPoP nonce that the proof lacks (code 314).
+
+    Respond with ``DpopVerifier.www_authenticate(error)`` and a ``DPoP-Nonce`` header.
+    """
+
+    code, name, error, status = 314, "use_dpop_nonce", "use_dpop_nonce", 401
+
+
+class Replayed(TokenError):
+    """A client assertion with this issuer and ``jti`` was already accepted (code 315)."""
+
+    code, name, error, status = 315, "replayed", "invalid_token", 401
+
+
+class ReplayCacheFull(TokenError):
+    """A ``ReplayCache`` is full of unexpired entries; the proof was rejected (code 501)."""
+
+    code, name, error, status = 501, "replay_cache_full", None, 500
+
+
 _BY_NAME: dict[str, type[TokenError]] = {
     cls.name: cls
     for cls in (
@@ -235,6 +277,12 @@ _BY_NAME: dict[str, type[TokenError]] = {
         Revoked,
         InvalidConfig,
         RevocationListFull,
+        SigningFailed,
+        CertificateMismatch,
+        InvalidDpopProof,
+        UseDpopNonce,
+        Replayed,
+        ReplayCacheFull,
     )
 }
 

@@ -12,11 +12,18 @@ __all__ = [
     "MAX_LEEWAY_SECONDS",
     "MAX_REVOCATION_ENTRIES",
     "MAX_TOKEN_BYTES_LIMIT",
+    "AssertionVerifier",
+    "DpopVerifier",
+    "ReplayCache",
     "RevocationList",
+    "SigningKey",
     "Validator",
+    "VerifiedAssertion",
     "VerifiedToken",
     "bearer_token",
     "challenge",
+    "create_client_assertion",
+    "create_dpop_proof",
     "unix_now",
 ]
 
@@ -183,6 +190,43 @@ class Validator:
         ``introspection_audience`` it raises ``InvalidConfig``.
         """
 
+    def validate_dpop(
+        self,
+        authorization: str | bytes,
+        proof: str | bytes,
+        method: str,
+        uri: str,
+        nonce: str | None = None,
+        *,
+        cache: ReplayCache,
+        verifier: DpopVerifier | None = None,
+        now: int | float | None = None,
+    ) -> VerifiedToken:
+        """Validate a DPoP-bound token with its proof (RFC 9449 section 7).
+
+        ``authorization`` is the ``Authorization: DPoP ...`` value and ``proof`` the
+        one ``DPoP`` header value of a request with ``method`` to the absolute
+        ``uri``. ``nonce`` is the nonce this server last sent the client, when it
+        requires one. The token must carry ``cnf`` ``jkt``; the proof must pass
+        ``verifier`` (default: ``DpopVerifier()``), carry ``ath`` over the token and
+        be signed by the key ``jkt`` names. It is then recorded in ``cache``, so it
+        is accepted once. Raises ``InvalidDpopProof``, ``UseDpopNonce``,
+        ``ReplayCacheFull``, or the errors of ``validate``.
+        """
+    def validate_certificate_bound(
+        self,
+        token: str | bytes,
+        certificate_der: bytes,
+        now: int | float | None = None,
+    ) -> VerifiedToken:
+        """Validate a token bound to a client certificate (RFC 8705 section 3).
+
+        ``certificate_der`` is the DER of the certificate the TLS layer verified;
+        its SHA-256 must be the token's ``cnf`` ``x5t#S256``. Raises
+        ``CertificateMismatch`` for another certificate, ``MissingClaim`` for a
+        token without that claim, or the errors of ``validate``.
+        """
+
 @final
 class RevocationList:
     """A bounded in-process list of revoked tokens, checked after validation.
@@ -262,3 +306,152 @@ def challenge(
 
 def unix_now() -> int:
     """Return the system clock's time in Unix seconds."""
+
+@final
+class DpopVerifier:
+    """The checks of DPoP proofs that do not depend on the request."""
+
+    def __new__(
+        cls,
+        algorithms: Sequence[str] | None = None,
+        *,
+        max_age: int = 60,
+        leeway: int = 30,
+    ) -> DpopVerifier:
+        """Accept proofs signed with ``algorithms`` (default: every asymmetric one)
+        and issued at most ``max_age`` seconds ago, with ``leeway`` (at most 300)
+        seconds either side. HMAC algorithms raise ``InvalidConfig``."""
+    @property
+    def algorithms(self) -> list[str]:
+        """The accepted algorithms, as the ``algs`` of a challenge lists them."""
+    def www_authenticate(self, error: Any | None = None, realm: str | None = None) -> str:
+        """Format the ``WWW-Authenticate: DPoP`` value (RFC 9449 section 7.1) for a
+        ``TokenError``, or a bare challenge, with ``algs`` listing the algorithms."""
+
+@final
+class ReplayCache:
+    """A bounded set of accepted DPoP proofs and client assertions.
+
+    Each entry is kept until its proof or assertion could no longer pass the
+    time checks. A full cache evicts expired entries first, and otherwise raises
+    ``ReplayCacheFull``. Safe to share between threads.
+    """
+
+    def __new__(cls, capacity: int) -> ReplayCache:
+        """Make an empty cache with room for ``capacity`` entries (at most 4194304)."""
+    def __len__(self) -> int:
+        """The number of entries."""
+    def evict_expired(self, now: int | float | None = None) -> int:
+        """Remove the entries whose time has passed at ``now`` and return how many."""
+
+@final
+class VerifiedAssertion:
+    """A client assertion that passed every check of an :class:`AssertionVerifier`."""
+
+    @property
+    def client_id(self) -> str:
+        """The authenticated client: ``iss``, which equals ``sub``."""
+    @property
+    def claims(self) -> dict[str, Any]:
+        """The assertion's claims."""
+
+@final
+class AssertionVerifier:
+    """Verifies RFC 7523 client assertions against the registered clients' keys."""
+
+    def __new__(
+        cls,
+        jwks: _JwkSetSource,
+        *,
+        audiences: Sequence[str],
+        algorithms: Sequence[str] | None = None,
+        max_lifetime: int = 300,
+        leeway: int = 30,
+    ) -> AssertionVerifier:
+        """Accept assertions whose ``aud`` contains one of ``audiences`` (the token
+        endpoint URL, the issuer identifier), signed with ``algorithms`` (default:
+        every asymmetric one; name HS* for ``client_secret_jwt``) by a key of
+        ``jwks``, expiring at most ``max_lifetime`` seconds from now."""
+    def verify(
+        self,
+        assertion: str | bytes,
+        *,
+        cache: ReplayCache,
+        client_id: str | None = None,
+        now: int | float | None = None,
+    ) -> VerifiedAssertion:
+        """Verify ``assertion`` and record its ``jti`` in ``cache``.
+
+        With ``client_id``, the request's ``client_id`` parameter, ``iss`` must
+        equal it. A second use raises ``Replayed``.
+        """
+
+@final
+class SigningKey:
+    """A private key or HMAC secret that signs tokens."""
+
+    @staticmethod
+    def from_jwk(jwk: str | bytes | Mapping[str, Any]) -> SigningKey:
+        """Read a private JWK: EC P-256 or P-384, OKP Ed25519, or RSA with its
+        primes. The key keeps the JWK's ``kid`` and ``alg``."""
+    @staticmethod
+    def from_der(der: bytes, kid: str | None = None) -> SigningKey:
+        """Read a PKCS#8 (RSA, P-256, P-384, Ed25519) or PKCS#1 (RSA) DER key."""
+    @staticmethod
+    def from_hmac_secret(alg: str, secret: bytes, kid: str | None = None) -> SigningKey:
+        """Wrap an HMAC secret for HS256, HS384 or HS512; a secret shorter than
+        the hash output raises ``WeakKey``."""
+    @staticmethod
+    def generate(alg: str, kid: str | None = None) -> SigningKey:
+        """Generate an ES256, ES384, EdDSA or Ed25519 key bound to ``alg``."""
+    @property
+    def kid(self) -> str | None:
+        """The ``kid``."""
+    @property
+    def alg(self) -> str | None:
+        """The algorithm the key is bound to."""
+    def public_jwk(self) -> str | None:
+        """The public JWK as JSON text, or ``None`` for an HMAC secret."""
+    def thumbprint(self) -> str | None:
+        """The base64url RFC 7638 thumbprint (a ``cnf`` ``jkt``), or ``None`` for
+        an HMAC secret."""
+    def sign_jws(
+        self,
+        payload: bytes,
+        *,
+        alg: str | None = None,
+        typ: str | None = None,
+        embed_jwk: bool = False,
+    ) -> str:
+        """Sign ``payload`` into a compact JWS with ``alg`` (default: the key's),
+        ``typ``, the key's ``kid`` and, with ``embed_jwk``, the public key."""
+
+def create_client_assertion(
+    key: SigningKey,
+    *,
+    client_id: str,
+    audience: str,
+    alg: str | None = None,
+    lifetime: int = 60,
+    now: int | float | None = None,
+    jti_random: bytes | None = None,
+) -> str:
+    """Sign an RFC 7523 client assertion: ``iss`` and ``sub`` ``client_id``,
+    ``aud`` ``audience``, ``iat`` now, ``exp`` now plus ``lifetime`` (1 to 300
+    seconds), and a ``jti`` from ``jti_random`` (16 to 64 bytes; default 16
+    bytes of ``os.urandom``)."""
+
+def create_dpop_proof(
+    key: SigningKey,
+    *,
+    method: str,
+    uri: str,
+    access_token: str | None = None,
+    nonce: str | None = None,
+    alg: str | None = None,
+    now: int | float | None = None,
+    jti_random: bytes | None = None,
+) -> str:
+    """Sign a DPoP proof (RFC 9449 section 4.2) for a request, with ``ath`` over
+    ``access_token`` and ``nonce`` when given and a ``jti`` as for
+    :func:`create_client_assertion`."""

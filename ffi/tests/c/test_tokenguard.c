@@ -8,6 +8,7 @@
  * "N passed, N failed"; the exit status is 0 only when every test passed.
  */
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -941,6 +942,385 @@ static void test_revocation_list(void) {
     tg_validator_free(validator);
 }
 
+/* Issuer and audience of config.json. */
+#define ISSUER "https://auth.example.com"
+#define AUDIENCE "https://api.example.com"
+
+/* A signing key generated for `alg` with `kid`. */
+static tg_signing_key *generate_key(const char *alg, const char *kid) {
+    tg_signing_key *key = NULL;
+    CHECK_STATUS(tg_signing_key_generate((const uint8_t *)alg, strlen(alg), (const uint8_t *)kid,
+                                         strlen(kid), &key),
+                 TG_OK);
+    return key;
+}
+
+/* Writes the JWK Set of `key`'s public JWK into `out` as a NUL-terminated string. */
+static void key_set_of(const tg_signing_key *key, char *out, size_t size) {
+    char jwk[1024];
+    size_t len = 0;
+    CHECK_STATUS(tg_signing_key_public_jwk(key, (uint8_t *)jwk, sizeof jwk, &len), TG_OK);
+    snprintf(out, size, "{\"keys\":[%.*s]}", (int)len, jwk);
+}
+
+/* A DPoP-bound access token from `issuer`, bound to `client`, and a validator. */
+typedef struct {
+    tg_signing_key *issuer;
+    tg_signing_key *client;
+    tg_validator *validator;
+    char token[2048];
+    size_t token_len;
+    char authorization[2100];
+} dpop_fixture;
+
+static void dpop_setup(dpop_fixture *f) {
+    f->issuer = generate_key("EdDSA", "issuer-1");
+    f->client = generate_key("ES256", "client-1");
+    char jwks[2048];
+    key_set_of(f->issuer, jwks, sizeof jwks);
+    f->validator = NULL;
+    const char *config = "{\"issuers\":[\"" ISSUER "\"],\"audiences\":[\"" AUDIENCE "\"]}";
+    CHECK_STATUS(tg_validator_new((const uint8_t *)config, strlen(config), (const uint8_t *)jwks,
+                                  strlen(jwks), &f->validator),
+                 TG_OK);
+
+    char jkt[64];
+    size_t jkt_len = 0;
+    CHECK_STATUS(tg_signing_key_thumbprint(f->client, (uint8_t *)jkt, sizeof jkt, &jkt_len), TG_OK);
+    CHECK(jkt_len == 43);
+    char claims[512];
+    snprintf(claims, sizeof claims,
+             "{\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE "\",\"exp\":%lld,\"iat\":%lld,"
+             "\"cnf\":{\"jkt\":\"%.*s\"}}",
+             (long long)(NOW + 600), (long long)NOW, (int)jkt_len, jkt);
+    f->token_len = 0;
+    CHECK_STATUS(tg_signing_key_sign_jws(f->issuer, NULL, 0, LIT("at+jwt"), false,
+                                         (const uint8_t *)claims, strlen(claims),
+                                         (uint8_t *)f->token, sizeof f->token, &f->token_len),
+                 TG_OK);
+    snprintf(f->authorization, sizeof f->authorization, "DPoP %.*s", (int)f->token_len, f->token);
+}
+
+static void dpop_teardown(dpop_fixture *f) {
+    tg_validator_free(f->validator);
+    tg_signing_key_free(f->issuer);
+    tg_signing_key_free(f->client);
+}
+
+/* Signs a proof for GET https://api.example.com/orders with `jti_byte` repeated. */
+static size_t make_proof(const dpop_fixture *f, const tg_signing_key *key, uint8_t jti_byte,
+                         const char *nonce, char *proof, size_t size) {
+    uint8_t jti_random[16];
+    memset(jti_random, jti_byte, sizeof jti_random);
+    size_t len = 0;
+    CHECK_STATUS(tg_dpop_proof_create(key, NULL, 0, LIT("GET"), LIT(AUDIENCE "/orders?page=2"),
+                                      (const uint8_t *)f->token, f->token_len,
+                                      (const uint8_t *)nonce, nonce == NULL ? 0 : strlen(nonce),
+                                      jti_random, sizeof jti_random, NOW, (uint8_t *)proof, size,
+                                      &len),
+                 TG_OK);
+    return len;
+}
+
+/* Validates the fixture's token with `proof` for `method`; frees the token. */
+static tg_status validate_dpop(const dpop_fixture *f, const char *proof, size_t proof_len,
+                               const char *method, const char *nonce,
+                               const tg_dpop_verifier *verifier, const tg_replay_cache *cache) {
+    tg_token *token = NULL;
+    tg_status status = tg_validator_validate_dpop(
+        f->validator, (const uint8_t *)f->authorization, strlen(f->authorization),
+        (const uint8_t *)proof, proof_len, (const uint8_t *)method, strlen(method),
+        LIT(AUDIENCE "/orders"), (const uint8_t *)nonce, nonce == NULL ? 0 : strlen(nonce),
+        verifier, cache, NOW, &token);
+    CHECK((status == TG_OK) == (token != NULL));
+    tg_token_free(token);
+    return status;
+}
+
+static void test_dpop_bound_token(void) {
+    dpop_fixture f;
+    dpop_setup(&f);
+    tg_dpop_verifier *verifier = NULL;
+    CHECK_STATUS(tg_dpop_verifier_new(LIT("ES256 EdDSA"), 60, 30, &verifier), TG_OK);
+    tg_replay_cache *cache = NULL;
+    CHECK_STATUS(tg_replay_cache_new(8, &cache), TG_OK);
+
+    char proof[2048];
+    size_t proof_len = make_proof(&f, f.client, 1, NULL, proof, sizeof proof);
+    CHECK_STATUS(validate_dpop(&f, proof, proof_len, "GET", NULL, verifier, cache), TG_OK);
+    size_t entries = 0;
+    CHECK_STATUS(tg_replay_cache_len(cache, &entries), TG_OK);
+    CHECK(entries == 1);
+
+    /* The same proof again is a replay. */
+    CHECK_STATUS(validate_dpop(&f, proof, proof_len, "GET", NULL, verifier, cache),
+                 TG_INVALID_DPOP_PROOF);
+    char message[512];
+    size_t len = 0;
+    CHECK_STATUS(tg_last_error_message((uint8_t *)message, sizeof message, &len), TG_OK);
+    CHECK(contains(message, len, "already used"));
+
+    /* Another method than htm. */
+    proof_len = make_proof(&f, f.client, 2, NULL, proof, sizeof proof);
+    CHECK_STATUS(validate_dpop(&f, proof, proof_len, "POST", NULL, verifier, cache),
+                 TG_INVALID_DPOP_PROOF);
+    char challenge[512];
+    CHECK_STATUS(tg_last_error_www_authenticate_dpop(verifier, LIT("api"), (uint8_t *)challenge,
+                                                     sizeof challenge, &len),
+                 TG_OK);
+    CHECK(equals(challenge, len,
+                 "DPoP realm=\"api\", error=\"invalid_dpop_proof\", "
+                 "error_description=\"invalid DPoP proof: htm is not the request method\", "
+                 "algs=\"ES256 EdDSA\""));
+
+    /* A nonce the server requires but the proof lacks, then one it carries. */
+    CHECK_STATUS(validate_dpop(&f, proof, proof_len, "GET", "n-1", verifier, cache),
+                 TG_USE_DPOP_NONCE);
+    CHECK_STATUS(tg_last_error_www_authenticate_dpop(verifier, NULL, 0, (uint8_t *)challenge,
+                                                     sizeof challenge, &len),
+                 TG_OK);
+    CHECK(contains(challenge, len, "error=\"use_dpop_nonce\""));
+    proof_len = make_proof(&f, f.client, 3, "n-1", proof, sizeof proof);
+    CHECK_STATUS(validate_dpop(&f, proof, proof_len, "GET", "n-1", verifier, cache), TG_OK);
+
+    /* A proof signed by another key than the token's jkt. */
+    tg_signing_key *other = generate_key("ES256", "other");
+    proof_len = make_proof(&f, other, 4, NULL, proof, sizeof proof);
+    CHECK_STATUS(validate_dpop(&f, proof, proof_len, "GET", NULL, verifier, cache),
+                 TG_INVALID_DPOP_PROOF);
+    tg_signing_key_free(other);
+
+    /* The token as a bearer token needs its proof. */
+    tg_token *token = NULL;
+    CHECK_STATUS(tg_validator_validate(f.validator, (const uint8_t *)f.token, f.token_len, NOW,
+                                       &token),
+                 TG_PROOF_REQUIRED);
+    CHECK(token == NULL);
+
+    tg_replay_cache_free(cache);
+    tg_dpop_verifier_free(verifier);
+    dpop_teardown(&f);
+}
+
+static void test_dpop_limits_and_arguments(void) {
+    dpop_fixture f;
+    dpop_setup(&f);
+    tg_dpop_verifier *verifier = NULL;
+    CHECK_STATUS(tg_dpop_verifier_new(NULL, 0, 60, 30, &verifier), TG_OK);
+    tg_dpop_verifier *rejected = NULL;
+    CHECK_STATUS(tg_dpop_verifier_new(LIT("HS256"), 60, 30, &rejected), TG_INVALID_CONFIG);
+    CHECK(rejected == NULL);
+    CHECK_STATUS(tg_dpop_verifier_new(LIT("ES256"), 60, 301, &rejected), TG_INVALID_CONFIG);
+    CHECK_STATUS(tg_dpop_verifier_new(LIT("ES999"), 60, 30, &rejected), TG_INVALID_ARGUMENT);
+
+    /* A cache of one entry that has not expired rejects the second proof. */
+    tg_replay_cache *cache = NULL;
+    CHECK_STATUS(tg_replay_cache_new(1, &cache), TG_OK);
+    char proof[2048];
+    size_t proof_len = make_proof(&f, f.client, 5, NULL, proof, sizeof proof);
+    CHECK_STATUS(validate_dpop(&f, proof, proof_len, "GET", NULL, verifier, cache), TG_OK);
+    proof_len = make_proof(&f, f.client, 6, NULL, proof, sizeof proof);
+    CHECK_STATUS(validate_dpop(&f, proof, proof_len, "GET", NULL, verifier, cache),
+                 TG_REPLAY_CACHE_FULL);
+    CHECK(tg_status_http_status(TG_REPLAY_CACHE_FULL) == 500);
+    size_t removed = 0;
+    CHECK_STATUS(tg_replay_cache_evict_expired(cache, NOW + 3600, &removed), TG_OK);
+    CHECK(removed == 1);
+
+    tg_replay_cache *huge = NULL;
+    CHECK_STATUS(tg_replay_cache_new(SIZE_MAX, &huge), TG_INVALID_CONFIG);
+    CHECK(huge == NULL);
+
+    /* A Bearer value is not a DPoP request. */
+    tg_token *token = NULL;
+    CHECK_STATUS(tg_validator_validate_dpop(f.validator, LIT("Bearer abc"), (const uint8_t *)proof,
+                                            proof_len, LIT("GET"), LIT(AUDIENCE "/orders"), NULL, 0,
+                                            verifier, cache, NOW, &token),
+                 TG_MALFORMED);
+    CHECK_STATUS(tg_validator_validate_dpop(f.validator, LIT("DPoP abc"), (const uint8_t *)proof,
+                                            proof_len, LIT("GET"), LIT(AUDIENCE "/orders"), NULL, 0,
+                                            NULL, cache, NOW, &token),
+                 TG_NULL_POINTER);
+    CHECK_STATUS(tg_validator_validate_dpop(f.validator, LIT("DPoP abc"), (const uint8_t *)proof,
+                                            proof_len, LIT("GET"), LIT(AUDIENCE "/orders"), NULL, 0,
+                                            verifier, NULL, NOW, &token),
+                 TG_NULL_POINTER);
+    CHECK(token == NULL);
+
+    char challenge[256];
+    size_t len = 0;
+    CHECK_STATUS(tg_www_authenticate_dpop(TG_OK, verifier, NULL, 0, (uint8_t *)challenge,
+                                          sizeof challenge, &len),
+                 TG_OK);
+    CHECK(equals(challenge, len, "DPoP algs=\"RS256 RS384 RS512 PS256 PS384 PS512 ES256 ES384 "
+                                 "EdDSA Ed25519\""));
+    CHECK_STATUS(tg_www_authenticate_dpop(TG_INVALID_DPOP_PROOF, verifier, LIT("api"),
+                                          (uint8_t *)challenge, sizeof challenge, &len),
+                 TG_OK);
+    CHECK(contains(challenge, len, "DPoP realm=\"api\", error=\"invalid_dpop_proof\""));
+    CHECK_STATUS(tg_www_authenticate_dpop(TG_NULL_POINTER, verifier, NULL, 0, (uint8_t *)challenge,
+                                          sizeof challenge, &len),
+                 TG_INVALID_ARGUMENT);
+
+    tg_replay_cache_free(cache);
+    tg_dpop_verifier_free(verifier);
+    tg_dpop_verifier_free(NULL);
+    tg_replay_cache_free(NULL);
+    dpop_teardown(&f);
+}
+
+static void test_certificate_bound_token(void) {
+    tg_signing_key *issuer = generate_key("ES384", "issuer-2");
+    char jwks[2048];
+    key_set_of(issuer, jwks, sizeof jwks);
+    tg_validator *validator = NULL;
+    const char *config = "{\"issuers\":[\"" ISSUER "\"],\"audiences\":[\"" AUDIENCE "\"]}";
+    CHECK_STATUS(tg_validator_new((const uint8_t *)config, strlen(config), (const uint8_t *)jwks,
+                                  strlen(jwks), &validator),
+                 TG_OK);
+
+    /* x5t#S256 of the four bytes "cert": base64url of their SHA-256. */
+    const char *claims = "{\"iss\":\"" ISSUER "\",\"aud\":\"" AUDIENCE "\",\"exp\":1767229800,"
+                         "\"cnf\":{\"x5t#S256\":\"BimEMugGayniIjvMI6qVBLVq5Qj6vzQ1UIhpucMZDiI\"}}";
+    char token[1024];
+    size_t token_len = 0;
+    CHECK_STATUS(tg_signing_key_sign_jws(issuer, NULL, 0, LIT("at+jwt"), false,
+                                         (const uint8_t *)claims, strlen(claims), (uint8_t *)token,
+                                         sizeof token, &token_len),
+                 TG_OK);
+    tg_token *verified = NULL;
+    CHECK_STATUS(tg_validator_validate_certificate_bound(validator, (const uint8_t *)token,
+                                                         token_len, LIT("cert"), NOW, &verified),
+                 TG_OK);
+    CHECK(verified != NULL);
+    tg_token_free(verified);
+    verified = NULL;
+    CHECK_STATUS(tg_validator_validate_certificate_bound(validator, (const uint8_t *)token,
+                                                         token_len, LIT("other"), NOW, &verified),
+                 TG_CERTIFICATE_MISMATCH);
+    CHECK(verified == NULL);
+    CHECK(strcmp(tg_status_name(TG_CERTIFICATE_MISMATCH), "certificate_mismatch") == 0);
+
+    tg_validator_free(validator);
+    tg_signing_key_free(issuer);
+}
+
+static void test_client_assertions(void) {
+    tg_signing_key *client = generate_key("ES256", "billing-key");
+    char jwks[2048];
+    key_set_of(client, jwks, sizeof jwks);
+    tg_assertion_verifier *verifier = NULL;
+    CHECK_STATUS(tg_assertion_verifier_new(LIT(ISSUER "/token " ISSUER), NULL, 0, 300, 30,
+                                           (const uint8_t *)jwks, strlen(jwks), &verifier),
+                 TG_OK);
+    tg_replay_cache *cache = NULL;
+    CHECK_STATUS(tg_replay_cache_new(8, &cache), TG_OK);
+
+    uint8_t jti_random[16];
+    memset(jti_random, 7, sizeof jti_random);
+    char assertion[1024];
+    size_t len = 0;
+    CHECK_STATUS(tg_client_assertion_create(client, NULL, 0, LIT("billing"), LIT(ISSUER "/token"),
+                                            60, jti_random, sizeof jti_random, NOW,
+                                            (uint8_t *)assertion, sizeof assertion, &len),
+                 TG_OK);
+    tg_token *verified = NULL;
+    CHECK_STATUS(tg_assertion_verifier_verify(verifier, (const uint8_t *)assertion, len,
+                                              LIT("billing"), cache, NOW, &verified),
+                 TG_OK);
+    char client_id[64];
+    size_t id_len = 0;
+    CHECK_STATUS(tg_token_claim_string(verified, LIT("sub"), (uint8_t *)client_id,
+                                       sizeof client_id, &id_len),
+                 TG_OK);
+    CHECK(equals(client_id, id_len, "billing"));
+    tg_token_free(verified);
+    verified = NULL;
+
+    CHECK_STATUS(tg_assertion_verifier_verify(verifier, (const uint8_t *)assertion, len, NULL, 0,
+                                              cache, NOW, &verified),
+                 TG_REPLAYED);
+    CHECK(verified == NULL);
+
+    /* Another client id in the request, then an assertion past its exp. */
+    memset(jti_random, 8, sizeof jti_random);
+    CHECK_STATUS(tg_client_assertion_create(client, LIT("ES256"), LIT("billing"),
+                                            LIT(ISSUER "/token"), 60, jti_random,
+                                            sizeof jti_random, NOW, (uint8_t *)assertion,
+                                            sizeof assertion, &len),
+                 TG_OK);
+    CHECK_STATUS(tg_assertion_verifier_verify(verifier, (const uint8_t *)assertion, len,
+                                              LIT("shipping"), cache, NOW, &verified),
+                 TG_WRONG_ISSUER);
+    CHECK_STATUS(tg_assertion_verifier_verify(verifier, (const uint8_t *)assertion, len,
+                                              LIT("billing"), cache, NOW + 600, &verified),
+                 TG_EXPIRED);
+
+    /* Inputs the builder rejects. */
+    CHECK_STATUS(tg_client_assertion_create(client, NULL, 0, LIT("billing"), LIT(ISSUER "/token"),
+                                            60, jti_random, 15, NOW, (uint8_t *)assertion,
+                                            sizeof assertion, &len),
+                 TG_INVALID_CONFIG);
+    CHECK_STATUS(tg_client_assertion_create(client, NULL, 0, LIT("billing"), LIT(ISSUER "/token"),
+                                            301, jti_random, sizeof jti_random, NOW,
+                                            (uint8_t *)assertion, sizeof assertion, &len),
+                 TG_INVALID_CONFIG);
+    CHECK_STATUS(tg_client_assertion_create(client, LIT("ES384"), LIT("billing"),
+                                            LIT(ISSUER "/token"), 60, jti_random,
+                                            sizeof jti_random, NOW, (uint8_t *)assertion,
+                                            sizeof assertion, &len),
+                 TG_KEY_MISMATCH);
+
+    /* client_secret_jwt: an HMAC secret on both sides. */
+    uint8_t secret[32];
+    memset(secret, 42, sizeof secret);
+    tg_signing_key *hmac = NULL;
+    CHECK_STATUS(tg_signing_key_from_hmac_secret(LIT("HS256"), secret, 31, NULL, 0, &hmac),
+                 TG_WEAK_KEY);
+    CHECK(hmac == NULL);
+    CHECK_STATUS(tg_signing_key_from_hmac_secret(LIT("HS256"), secret, sizeof secret, NULL, 0,
+                                                 &hmac),
+                 TG_OK);
+    CHECK_STATUS(tg_signing_key_public_jwk(hmac, (uint8_t *)assertion, sizeof assertion, &len),
+                 TG_NOT_FOUND);
+
+    tg_replay_cache_free(cache);
+    tg_assertion_verifier_free(verifier);
+    tg_assertion_verifier_free(NULL);
+    tg_signing_key_free(hmac);
+    tg_signing_key_free(client);
+    tg_signing_key_free(NULL);
+}
+
+static void test_signing_key_inputs(void) {
+    tg_signing_key *key = NULL;
+    CHECK_STATUS(tg_signing_key_from_jwk(LIT("{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"AA\"}"),
+                                         &key),
+                 TG_INVALID_KEY);
+    CHECK_STATUS(tg_signing_key_from_jwk(LIT("not json"), &key), TG_MALFORMED);
+    CHECK_STATUS(tg_signing_key_from_der(LIT("\x30\x03\x02\x01\x00"), NULL, 0, &key),
+                 TG_INVALID_KEY);
+    CHECK_STATUS(tg_signing_key_generate(LIT("RS256"), NULL, 0, &key), TG_INVALID_CONFIG);
+    CHECK_STATUS(tg_signing_key_generate(LIT("none"), NULL, 0, &key), TG_INVALID_ARGUMENT);
+    CHECK_STATUS(tg_signing_key_generate(LIT("EdDSA"), NULL, 0, NULL), TG_NULL_POINTER);
+    CHECK(key == NULL);
+
+    tg_signing_key *ed = generate_key("Ed25519", "ed-1");
+    char jwk[512];
+    size_t len = 0;
+    CHECK_STATUS(tg_signing_key_public_jwk(ed, (uint8_t *)jwk, sizeof jwk, &len), TG_OK);
+    CHECK(contains(jwk, len, "\"kid\":\"ed-1\""));
+    CHECK(contains(jwk, len, "\"alg\":\"Ed25519\""));
+    CHECK(!contains(jwk, len, "\"d\""));
+    CHECK_STATUS(tg_signing_key_sign_jws(ed, LIT("EdDSA"), NULL, 0, false, LIT("{}"),
+                                         (uint8_t *)jwk, sizeof jwk, &len),
+                 TG_KEY_MISMATCH);
+    CHECK_STATUS(tg_signing_key_sign_jws(ed, NULL, 0, NULL, 0, false, LIT("{}"), NULL, 0, &len),
+                 TG_BUFFER_TOO_SMALL);
+    CHECK(len > 0);
+    tg_signing_key_free(ed);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: %s FIXTURES_DIR\n", argv[0]);
@@ -970,6 +1350,11 @@ int main(int argc, char **argv) {
         {"introspection_response", test_introspection_response},
         {"signed_introspection_config", test_signed_introspection_config},
         {"revocation_list", test_revocation_list},
+        {"dpop_bound_token", test_dpop_bound_token},
+        {"dpop_limits_and_arguments", test_dpop_limits_and_arguments},
+        {"certificate_bound_token", test_certificate_bound_token},
+        {"client_assertions", test_client_assertions},
+        {"signing_key_inputs", test_signing_key_inputs},
     };
     size_t count = sizeof tests / sizeof tests[0];
     int passed = 0, failed = 0;

@@ -1,5 +1,6 @@
-//! A `#![no_std]` program that links tokenguard and validates embedded tokens, so
-//! the linker has to resolve the whole validation path without std.
+//! A `#![no_std]` program that links tokenguard, validates embedded tokens and
+//! signs one with a generated key, so the linker has to resolve the whole
+//! validation path and the signing path without std.
 //!
 //! It brings what std would otherwise provide: a panic handler, a global allocator
 //! (a bump allocator over a static array) and the two unwinding symbols the
@@ -28,7 +29,8 @@ use core::ptr;
 use core::sync::atomic::{AtomicUsize, Ordering};
 
 use tokenguard::{
-    AlgSet, Algorithm, Error, Jwk, JwkSet, Policy, PolicyBuilder, Profile, TokenBuffer, Validator,
+    AlgSet, Algorithm, Error, HeaderParams, Jwk, JwkSet, Policy, PolicyBuilder, Profile,
+    SigningKey, TokenBuffer, Validator,
 };
 
 /// Issuer and audience of the fixture tokens, as `../signing/mod.rs` writes them.
@@ -68,6 +70,7 @@ const EXIT_WRONG_ISSUER_READ: c_int = 6;
 const EXIT_CORRUPTED_TOKEN_NOT_REJECTED: c_int = 7;
 const EXIT_EXPIRED_TOKEN_NOT_REJECTED: c_int = 8;
 const EXIT_CANNOT_CORRUPT_TOKEN: c_int = 9;
+const EXIT_SIGNING_FAILED: c_int = 10;
 
 #[link(name = "c")]
 extern "C" {
@@ -165,7 +168,51 @@ fn run() -> Result<usize, Failure> {
     }
     let (name, token) = HS256_TOKEN;
     check_token(&secret_keys, name, token.trim_ascii())?;
-    Ok(PUBLIC_KEY_TOKENS.len() + 1)
+    check_signing()?;
+    Ok(PUBLIC_KEY_TOKENS.len() + 2)
+}
+
+/// Generates an ES256 key, which draws on ring's system random number generator,
+/// signs an access token with it, and checks that token as [`check_token`] does.
+fn check_signing() -> Result<(), Failure> {
+    let subject = "generated ES256 key";
+    let failed = |problem| {
+        move |error| Failure {
+            status: EXIT_SIGNING_FAILED,
+            subject,
+            problem,
+            error: Some(error),
+        }
+    };
+    let key = SigningKey::generate(Algorithm::ES256)
+        .map_err(failed("key generation failed"))?
+        .into_signing_key();
+    let claims = alloc::format!(
+        "{{\"iss\":\"{ISSUER}\",\"sub\":\"no-std\",\"aud\":\"{AUDIENCE}\",\
+         \"exp\":{},\"iat\":{NOW},\"jti\":\"no-std-1\",\"client_id\":\"no-std\",\
+         \"scope\":\"orders:read\"}}",
+        NOW + 600
+    );
+    let header = HeaderParams {
+        typ: Some("at+jwt"),
+        kid: Some("generated-1"),
+        embed_jwk: false,
+    };
+    let token = key
+        .sign_jws(Algorithm::ES256, &header, claims.as_bytes())
+        .map_err(failed("signing failed"))?;
+
+    let public = key.public_jwk(Some("generated-1"), Some(Algorithm::ES256));
+    let keys = public
+        .ok_or(Error::SigningFailed)
+        .and_then(|jwk| Jwk::from_json(jwk.as_bytes()))
+        .and_then(|jwk| JwkSet::from_keys(vec![jwk]))
+        .map_err(failed("public JWK rejected"))?;
+    let policy = policy_builder()
+        .algorithms(AlgSet::of(&[Algorithm::ES256]))
+        .build()
+        .map_err(failed("policy rejected"))?;
+    check_token(&Validator::new(policy, keys), subject, &token)
 }
 
 /// Starts the policy both validators share: RFC 9068 access tokens from

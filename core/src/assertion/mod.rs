@@ -1,6 +1,11 @@
 //! JWT client assertions (RFC 7523 section 3, OpenID Connect `private_key_jwt`):
 //! a client authenticates to a token endpoint or another service with a short-lived
 //! JWT it signed, which the receiver accepts once.
+//!
+//! [`AssertionBuilder`] makes them on the client's side, and
+//! [`AssertionVerifier`] checks them on the receiving side.
+
+mod create;
 
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -14,6 +19,12 @@ use crate::json::JsonStr;
 use crate::jwk::JwkSet;
 use crate::jws::{JwsVerifier, TokenBuffer};
 use crate::policy::{DEFAULT_LEEWAY_SECONDS, MAX_LEEWAY_SECONDS};
+
+pub(crate) use create::encode_jti;
+pub use create::{
+    AssertionBuilder, DEFAULT_ASSERTION_LIFETIME_SECONDS, MAX_JTI_RANDOM_BYTES,
+    MIN_JTI_RANDOM_BYTES,
+};
 
 /// Longest lifetime of an accepted assertion by default, in seconds from now to
 /// its `exp`: an assertion is made for one request.

@@ -4,7 +4,10 @@
 //! [`DpopVerifier::verify`] checks one proof for one request. A resource server
 //! calls [`Validator::validate_dpop`], which validates the access token, checks
 //! the proof with the token's hash in `ath`, and requires the token's `cnf` `jkt`
-//! to be the thumbprint of the proof's key.
+//! to be the thumbprint of the proof's key. A client makes proofs with
+//! [`create_dpop_proof`].
+
+mod create;
 
 use crate::alg::AlgSet;
 use crate::base64url;
@@ -18,6 +21,8 @@ use crate::jwk::{Jwk, Thumbprint};
 use crate::jws::{JwsVerifier, TokenBuffer};
 use crate::policy::{DEFAULT_LEEWAY_SECONDS, MAX_LEEWAY_SECONDS};
 use crate::validator::{AccessToken, Validator};
+
+pub use create::create_dpop_proof;
 
 /// How long after its `iat` a proof is accepted by default, in seconds, before the
 /// leeway: RFC 9449 leaves the window to the server, and a proof is made for one
@@ -175,6 +180,12 @@ impl DpopVerifier {
             jws: JwsVerifier::new(algorithms).with_max_token_bytes(MAX_PROOF_BYTES),
             ..self
         })
+    }
+
+    /// Returns the algorithms accepted for proofs, for the `algs` parameter of a
+    /// `DPoP` challenge.
+    pub const fn algorithms(&self) -> AlgSet {
+        self.jws.algorithms()
     }
 
     /// Returns this verifier accepting proofs up to `seconds` after their `iat`,

@@ -143,7 +143,7 @@ mod tests {
             Some(Pkcs8Algorithm::Ed25519)
         );
 
-        let rsa = include_bytes!("../../core/tests/fixtures/rsa-2048-test-only-1.pk8.der");
+        let rsa = include_bytes!("../../tests/fixtures/rsa-2048-test-only-1.pk8.der");
         assert_eq!(pkcs8_algorithm(rsa), Some(Pkcs8Algorithm::Rsa));
         assert_eq!(pkcs8_algorithm(b"not DER"), None);
     }
