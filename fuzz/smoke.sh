@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds="${1:-30}"
-targets=(jws_decode jwk_set validate claims authorization challenge signed_token differential)
+targets=(jws_decode jwk_set validate claims authorization challenge signed_token differential c_abi)
 logs=logs
 mkdir -p "$logs"
 

@@ -476,10 +476,11 @@ uint16_t tg_status_http_status(tg_status status);
  *
  * # Errors
  *
- * `TG_INVALID_CONFIG`, with a last-error message that names the field. For a JWK
- * Set the core rejects, the core's status, such as `TG_MALFORMED` or
- * `TG_INVALID_KEY`, with a message that starts with "jwks: ". Also
- * `TG_TOO_LARGE`, `TG_INVALID_UTF8` and `TG_NULL_POINTER`.
+ * `TG_INVALID_CONFIG`, with a last-error message that names the field, or the
+ * length of a configuration over 1 MiB. For a JWK Set the core rejects, the core's
+ * status, such as `TG_MALFORMED`, `TG_TOO_LARGE` (over 1 MiB) or `TG_INVALID_KEY`,
+ * with a message that starts with "jwks: ". Also `TG_INVALID_UTF8` and
+ * `TG_NULL_POINTER`.
  *
  * # Safety
  *

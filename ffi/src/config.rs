@@ -17,7 +17,7 @@ use tokenguard_core::{
 };
 
 use crate::boundary::Failure;
-use crate::status::{TG_INVALID_CONFIG, TG_TOO_LARGE};
+use crate::status::TG_INVALID_CONFIG;
 
 /// Maximum size of a configuration document in bytes: the same bound as a JWK Set
 /// document, far above any real configuration, so that a corrupt input is rejected
@@ -62,14 +62,18 @@ pub(crate) struct Config {
 ///
 /// # Errors
 ///
-/// `TG_TOO_LARGE` above [`MAX_CONFIG_BYTES`], otherwise `TG_INVALID_CONFIG` naming
-/// the first invalid field.
+/// `TG_INVALID_CONFIG` naming the first invalid field, or the length of a document
+/// above [`MAX_CONFIG_BYTES`].
 pub(crate) fn parse(text: &str) -> Result<Config, Failure> {
+    // The configuration is the server's own input, so a document that is too long
+    // is a configuration error (HTTP 500, no RFC 6750 error). `TG_TOO_LARGE` would
+    // make the last error read as a rejected token.
     if text.len() > MAX_CONFIG_BYTES {
         return Err(Failure::new(
-            TG_TOO_LARGE,
+            TG_INVALID_CONFIG,
             format!(
-                "the configuration is {} bytes, more than the maximum of {MAX_CONFIG_BYTES} bytes",
+                "invalid configuration: the document is {} bytes, more than the maximum of \
+                 {MAX_CONFIG_BYTES} bytes",
                 text.len()
             ),
         ));
@@ -456,7 +460,6 @@ fn wrong_type(field: &str, expected: &str, value: Value<'_>) -> Failure {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::status::TG_TOO_LARGE;
 
     const BASE: &str =
         r#""issuers": ["https://auth.example.com"], "audiences": ["https://api.example.com"]"#;
@@ -663,7 +666,12 @@ mod tests {
     fn oversized_config_rejected() {
         let padding = " ".repeat(MAX_CONFIG_BYTES);
         let failure = parse(&format!("{}{padding}", with(""))).unwrap_err();
-        assert_eq!(failure.status(), TG_TOO_LARGE);
+        assert_eq!(failure.status(), TG_INVALID_CONFIG);
+        let message = failure.to_string();
+        assert!(
+            message.starts_with("invalid configuration: the document is 1048"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -62,10 +62,11 @@ pub struct tg_validator {
 ///
 /// # Errors
 ///
-/// `TG_INVALID_CONFIG`, with a last-error message that names the field. For a JWK
-/// Set the core rejects, the core's status, such as `TG_MALFORMED` or
-/// `TG_INVALID_KEY`, with a message that starts with "jwks: ". Also
-/// `TG_TOO_LARGE`, `TG_INVALID_UTF8` and `TG_NULL_POINTER`.
+/// `TG_INVALID_CONFIG`, with a last-error message that names the field, or the
+/// length of a configuration over 1 MiB. For a JWK Set the core rejects, the core's
+/// status, such as `TG_MALFORMED`, `TG_TOO_LARGE` (over 1 MiB) or `TG_INVALID_KEY`,
+/// with a message that starts with "jwks: ". Also `TG_INVALID_UTF8` and
+/// `TG_NULL_POINTER`.
 ///
 /// # Safety
 ///
@@ -534,6 +535,62 @@ mod tests {
         assert_eq!(status, TG_OK);
         // SAFETY: `validator` came from `tg_validator_new` and is freed once.
         unsafe { tg_validator_free(validator) };
+    }
+
+    #[test]
+    fn oversized_config_reads_as_config_error() {
+        // The configuration is the server's input, so every last-error function, the
+        // challenge included, must describe an oversized one as a configuration error.
+        let config = format!(
+            r#"{{"issuers": ["https://auth.example.com"], "audiences": ["https://api.example.com"]}}{}"#,
+            " ".repeat(config::MAX_CONFIG_BYTES)
+        );
+        let mut validator = std::ptr::null_mut();
+        // SAFETY: `config` is valid for its length and `validator` for a write.
+        let status = unsafe {
+            tg_validator_new(
+                config.as_ptr(),
+                config.len(),
+                std::ptr::null(),
+                0,
+                &mut validator,
+            )
+        };
+        assert_eq!(status, TG_INVALID_CONFIG);
+        assert!(validator.is_null());
+
+        let mut http_status = 0;
+        // SAFETY: `http_status` is valid for a write.
+        let http = unsafe { crate::tg_last_error_http_status(&mut http_status) };
+        assert_eq!(http, TG_OK);
+        assert_eq!(http_status, 500);
+
+        let mut bearer_error = c"unwritten".as_ptr();
+        // SAFETY: `bearer_error` is valid for a write.
+        let bearer = unsafe { crate::tg_last_error_bearer_error(&mut bearer_error) };
+        assert_eq!(bearer, TG_OK);
+        assert!(
+            bearer_error.is_null(),
+            "a configuration error has no RFC 6750 error"
+        );
+
+        let mut challenge = [0u8; 64];
+        let mut len = 0;
+        // SAFETY: realm and scope are NULL with length 0. `challenge` has 64 writable
+        // bytes and `len` is valid for a write.
+        let built = unsafe {
+            crate::tg_last_error_www_authenticate(
+                std::ptr::null(),
+                0,
+                std::ptr::null(),
+                0,
+                challenge.as_mut_ptr(),
+                challenge.len(),
+                &mut len,
+            )
+        };
+        assert_eq!(built, TG_OK);
+        assert_eq!(&challenge[..len], b"Bearer");
     }
 
     /// The largest `max_token_bytes` a configuration accepts.

@@ -1,6 +1,7 @@
 //! Shared fixtures for the tokenguard fuzz targets: fixed keys and validators, a
 //! structure-aware token generator and a model of the validation rules.
 
+pub mod c_abi;
 pub mod json_text;
 pub mod keys;
 pub mod model;
