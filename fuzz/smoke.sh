@@ -8,7 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 seconds="${1:-30}"
-targets=(jws_decode jwk_set validate claims authorization challenge signed_token differential c_abi)
+targets=(jws_decode jwk_set validate claims authorization challenge signed_token differential c_abi
+    introspection dpop_proof client_assertion)
 logs=logs
 mkdir -p "$logs"
 
