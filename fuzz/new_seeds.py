@@ -58,12 +58,16 @@ def main() -> None:
         "iat": NOW,
         "token_introspection": dict(claims(), active=True),
     }
-    response = issuer_key.sign_jws(json.dumps(signed).encode(), typ="token-introspection+jwt")
+    response = issuer_key.sign_jws(
+        json.dumps(signed).encode(), typ="token-introspection+jwt"
+    )
     write("introspection", response.encode())
 
     client_key = tokenguard.SigningKey.generate("ES256", kid="client")
     jkt = client_key.thumbprint()
-    token = issuer_key.sign_jws(json.dumps(claims(cnf={"jkt": jkt})).encode(), typ="at+jwt")
+    token = issuer_key.sign_jws(
+        json.dumps(claims(cnf={"jkt": jkt})).encode(), typ="at+jwt"
+    )
     for access_token in [None, token]:
         proof = tokenguard.create_dpop_proof(
             client_key, method="GET", uri=URI, access_token=access_token, now=NOW

@@ -37,7 +37,12 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(replay.err(), Some(Error::Replayed), "accepted twice");
         }
         Err(error) => {
-            let _ = (error.code(), error.name(), error.http_status(), error.to_string());
+            let _ = (
+                error.code(),
+                error.name(),
+                error.http_status(),
+                error.to_string(),
+            );
         }
     }
 });

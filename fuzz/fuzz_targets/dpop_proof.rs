@@ -76,7 +76,12 @@ fuzz_target!(|data: &[u8]| {
             assert!(cnf.is_some(), "accepted a token without cnf");
         }
         Err(error) => {
-            let _ = (error.code(), error.name(), error.http_status(), error.to_string());
+            let _ = (
+                error.code(),
+                error.name(),
+                error.http_status(),
+                error.to_string(),
+            );
         }
     }
 });

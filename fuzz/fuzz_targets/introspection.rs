@@ -44,7 +44,10 @@ fuzz_target!(|data: &[u8]| {
         let active = claims.as_object().get("active");
         assert_eq!(active, Some(tokenguard::json::Value::Bool(true)));
         let exp = claims.expires_at().expect("exp is required");
-        assert!(exp.seconds() >= now.saturating_sub(30), "accepted after exp");
+        assert!(
+            exp.seconds() >= now.saturating_sub(30),
+            "accepted after exp"
+        );
     }
 
     let mut buffer = TokenBuffer::new();
@@ -56,7 +59,12 @@ fuzz_target!(|data: &[u8]| {
             assert!(claims.audiences().any(|aud| aud == AUDIENCE));
         }
         Err(error) => {
-            let _ = (error.code(), error.name(), error.http_status(), error.to_string());
+            let _ = (
+                error.code(),
+                error.name(),
+                error.http_status(),
+                error.to_string(),
+            );
         }
     }
 });
