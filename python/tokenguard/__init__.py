@@ -9,7 +9,8 @@ authorization server instead (RFC 7662), :class:`HybridValidator` and
 :class:`AsyncHybridValidator` choose between the two per request, and
 :class:`RevocationList` and :class:`RedisRevocationList` deny revoked tokens.
 ``tokenguard.asgi``, ``tokenguard.fastapi`` and ``tokenguard.flask`` hold ready
-integrations.
+integrations, which can also require DPoP (:class:`DpopSettings`) or a
+certificate-bound token (:class:`ClientCertificateHeader`) on chosen routes.
 For calls to other services, :class:`TokenClient` and :class:`AsyncTokenClient`
 obtain and cache client credentials tokens, authenticated with
 :class:`PrivateKeyJwt`, :class:`ClientSecretBasic` or :class:`TlsClientAuth`.
@@ -21,6 +22,8 @@ from tokenguard._client_auth import (
     PrivateKeyJwt,
     TlsClientAuth,
 )
+from tokenguard._client_cert import ClientCertificateHeader
+from tokenguard._dpop import DpopNonces, DpopSettings
 from tokenguard._errors import (
     BadSignature,
     CertificateMismatch,
@@ -99,7 +102,10 @@ __all__ = [
     "BadSignature",
     "CertificateMismatch",
     "ClientAuthentication",
+    "ClientCertificateHeader",
     "ClientSecretBasic",
+    "DpopNonces",
+    "DpopSettings",
     "DpopVerifier",
     "ExpiredToken",
     "HybridValidator",

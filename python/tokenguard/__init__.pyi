@@ -4,6 +4,9 @@ from tokenguard._client_auth import ClientAuthentication as ClientAuthentication
 from tokenguard._client_auth import ClientSecretBasic as ClientSecretBasic
 from tokenguard._client_auth import PrivateKeyJwt as PrivateKeyJwt
 from tokenguard._client_auth import TlsClientAuth as TlsClientAuth
+from tokenguard._client_cert import ClientCertificateHeader as ClientCertificateHeader
+from tokenguard._dpop import DpopNonces as DpopNonces
+from tokenguard._dpop import DpopSettings as DpopSettings
 from tokenguard._errors import BadSignature as BadSignature
 from tokenguard._errors import CertificateMismatch as CertificateMismatch
 from tokenguard._errors import ExpiredToken as ExpiredToken
@@ -87,7 +90,10 @@ __all__ = [
     "BadSignature",
     "CertificateMismatch",
     "ClientAuthentication",
+    "ClientCertificateHeader",
     "ClientSecretBasic",
+    "DpopNonces",
+    "DpopSettings",
     "DpopVerifier",
     "ExpiredToken",
     "HybridValidator",
