@@ -50,6 +50,12 @@ const API_CLIENT_SECRET = process.env.INTEROP_API_CLIENT_SECRET ?? 'interop-api-
 // check them by introspection.
 const OPAQUE_RESOURCE = 'urn:tokenguard:interop:opaque';
 
+// The API of the Python package's examples, with ES256 JWT access tokens.
+// example.com is reserved for documentation (RFC 2606), so nothing sends
+// requests to it either.
+const EXAMPLE_RESOURCE = 'https://orders.example.com';
+const EXAMPLE_SCOPES = 'orders:read orders:write';
+
 // Scopes every resource server offers. The client credentials grant keeps only
 // the requested scopes that the resource server offers, and a token without a
 // requested scope carries no `scope` claim at all.
@@ -117,6 +123,12 @@ function buildResourceServers() {
     scope: RESOURCE_SCOPES,
     accessTokenFormat: 'opaque',
     accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
+  });
+  servers.set(EXAMPLE_RESOURCE, {
+    scope: EXAMPLE_SCOPES,
+    accessTokenFormat: 'jwt',
+    accessTokenTTL: ACCESS_TOKEN_TTL_SECONDS,
+    jwt: { sign: { alg: 'ES256' } },
   });
   return servers;
 }

@@ -156,9 +156,9 @@ def load_example(name: str, issuer: str, monkeypatch: pytest.MonkeyPatch) -> Mod
     return module
 
 
-def serve_fastapi(app: Any) -> Iterator[str]:
+def serve_fastapi(app: Any, port: int = 0) -> Iterator[str]:
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none")
     server = uvicorn.Server(config)

@@ -24,7 +24,9 @@ from urllib.parse import quote
 import httpx
 import pytest
 from certificates import Certificate, issue, make_ca
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI, Request
+from jwt.algorithms import ECAlgorithm
 from oidc_provider import (
     DPOP_CLIENT_ID,
     JWT_CLIENT_ID,
@@ -33,6 +35,7 @@ from oidc_provider import (
     OidcProvider,
 )
 from redis_server import free_port
+from servers import load_example, serve_fastapi
 
 import tokenguard
 from tokenguard import (
@@ -51,6 +54,8 @@ from tokenguard import (
 from tokenguard.fastapi import install
 
 RESOURCE = "urn:tokenguard:interop:es256"
+#: The API of the README's examples; server.mjs registers it.
+EXAMPLE_RESOURCE = "https://orders.example.com"
 API = "https://orders.example.com"
 ORDERS = API + "/orders"
 
@@ -68,6 +73,15 @@ class Pki:
 def client_key() -> SigningKey:
     """The private_key_jwt clients' key, made by tokenguard."""
     return SigningKey.generate("ES256", kid="s2s-client-1")
+
+
+@pytest.fixture(scope="module")
+def example_client_jwk() -> dict[str, Any]:
+    """The private JWK that the s2s_client example reads, made with ``cryptography``."""
+    private = ec.generate_private_key(ec.SECP256R1())
+    jwk: dict[str, Any] = ECAlgorithm.to_jwk(private, as_dict=True)
+    jwk.update({"kid": "example-client", "alg": "ES256"})
+    return jwk
 
 
 @pytest.fixture(scope="module")
@@ -97,12 +111,16 @@ def tls_token_endpoint(tls_port: int) -> str:
 
 @pytest.fixture(scope="module")
 def provider(
-    tmp_path_factory: pytest.TempPathFactory, client_key: SigningKey, pki: Pki, tls_port: int
+    tmp_path_factory: pytest.TempPathFactory,
+    client_key: SigningKey,
+    example_client_jwk: dict[str, Any],
+    pki: Pki,
+    tls_port: int,
 ) -> Iterator[OidcProvider]:
+    public_jwk = json.loads(client_key.public_jwk() or "")
+    example_public = {name: value for name, value in example_client_jwk.items() if name != "d"}
     environment = {
-        "INTEROP_JWT_CLIENT_JWKS": json.dumps(
-            {"keys": [json.loads(client_key.public_jwk() or "")]}
-        ),
+        "INTEROP_JWT_CLIENT_JWKS": json.dumps({"keys": [public_jwk, example_public]}),
         "INTEROP_TLS_PORT": str(tls_port),
         "INTEROP_TLS_CERT": str(pki.server.cert_path),
         "INTEROP_TLS_KEY": str(pki.server.key_path),
@@ -359,15 +377,21 @@ def test_dpop_route_through_fastapi(provider: OidcProvider, dpop_client: TokenCl
 # ---- mTLS ----
 
 
-def request_mtls_token(endpoint: str, pki: Pki, certificate: Certificate | None) -> str:
+def request_mtls_token(
+    endpoint: str,
+    pki: Pki,
+    certificate: Certificate | None,
+    resource: str = RESOURCE,
+    scopes: str = "api:read",
+) -> str:
     """Obtain a token over a TLS connection that presents ``certificate``."""
     context = tls_context(pki, certificate)
     with httpx.Client(verify=context, timeout=5, trust_env=False) as http:
         client = TokenClient(
             endpoint,
             TlsClientAuth(MTLS_CLIENT_ID),
-            scopes="api:read",
-            resource=RESOURCE,
+            scopes=scopes,
+            resource=resource,
             http_client=http,
             retries=0,
         )
@@ -460,6 +484,69 @@ def test_mtls_route_through_proxy_header(
     spoofed = asyncio.run(call("192.0.2.10", pki.client))
     assert spoofed.status_code == 401
     assert spoofed.json()["error_description"] == "the request has no client certificate"
+
+
+# ---- the README's examples ----
+
+
+@pytest.fixture
+def dpop_api(provider: OidcProvider, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The dpop_api example under uvicorn, trusting the provider's tokens."""
+    port = free_port()
+    monkeypatch.setenv("PUBLIC_URL", f"http://127.0.0.1:{port}")
+    module = load_example("dpop_api", provider.issuer, monkeypatch)
+    yield from serve_fastapi(module.app, port)
+
+
+def test_examples_client_calls_dpop_api(
+    provider: OidcProvider,
+    dpop_api: str,
+    example_client_jwk: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+):
+    monkeypatch.setenv("TOKEN_ENDPOINT", provider.token_endpoint)
+    monkeypatch.setenv("CLIENT_ID", DPOP_CLIENT_ID)
+    monkeypatch.setenv("CLIENT_JWK", json.dumps(example_client_jwk))
+    # The example's httpx.get reads proxy settings from the environment.
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    client = load_example("s2s_client", provider.issuer, monkeypatch)
+    with client.tokens:
+        assert client.list_orders(dpop_api + "/orders") == {"client": DPOP_CLIENT_ID}
+        # Each call signs a new proof, so a second call passes the replay check.
+        assert client.list_orders(dpop_api + "/orders?page=2") == {"client": DPOP_CLIENT_ID}
+        token = client.tokens.token()
+    assert token.token_type == "DPoP"
+    bearer = httpx.get(
+        dpop_api + "/orders", headers={"Authorization": f"Bearer {token.value}"}, trust_env=False
+    )
+    assert bearer.status_code == 401
+
+
+@pytest.fixture
+def mtls_api(provider: OidcProvider, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The mtls_api example under uvicorn, with 127.0.0.1 as its trusted proxy."""
+    monkeypatch.setenv("PROXY_ADDRESS", "127.0.0.1")
+    module = load_example("mtls_api", provider.issuer, monkeypatch)
+    yield from serve_fastapi(module.app)
+
+
+def test_examples_mtls_api(mtls_api: str, tls_token_endpoint: str, pki: Pki):
+    token = request_mtls_token(
+        tls_token_endpoint, pki, pki.client, resource=EXAMPLE_RESOURCE, scopes="orders:read"
+    )
+
+    def get(certificate: Certificate) -> httpx.Response:
+        # As nginx sends it, from 127.0.0.1 as a proxy on the same host would.
+        headers = {
+            "Authorization": f"Bearer {token}",
+            "X-Client-Cert": quote(certificate.pem, safe=""),
+        }
+        return httpx.get(mtls_api + "/internal/orders", headers=headers, trust_env=False)
+
+    accepted = get(pki.client)
+    assert accepted.status_code == 200
+    assert accepted.json() == {"client": MTLS_CLIENT_ID}
+    assert get(pki.other_client).status_code == 401
 
 
 def test_provider_log_has_no_server_error(provider: OidcProvider):
