@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,12 @@ API_ID = "tokenguard-api"
 API_SECRET = "api secret:%+&=/~"
 OPAQUE_RESOURCE = "urn:tokenguard:interop:opaque"
 JWT_RESOURCE = "urn:tokenguard:interop:rs256"
+#: The service-to-service clients, registered when the server is given their
+#: keys (INTEROP_JWT_CLIENT_JWKS) or TLS settings (INTEROP_TLS_*).
+JWT_CLIENT_ID = "tokenguard-jwt-client"
+DPOP_CLIENT_ID = "tokenguard-dpop-client"
+MTLS_CLIENT_ID = "tokenguard-mtls-client"
+MTLS_SUBJECT = "tokenguard-mtls-client"
 
 
 def require_tool(name: str) -> str:
@@ -39,9 +46,13 @@ def require_tool(name: str) -> str:
 
 
 class OidcProvider:
-    """A running ``node interop/server.mjs``; :meth:`close` stops it."""
+    """A running ``node interop/server.mjs``; :meth:`close` stops it.
 
-    def __init__(self, log_path: Path) -> None:
+    ``environment`` adds variables for the server, such as the service clients'
+    settings that server.mjs describes.
+    """
+
+    def __init__(self, log_path: Path, environment: Mapping[str, str] | None = None) -> None:
         node = require_tool("node")
         if not (INTEROP / "node_modules" / "oidc-provider").is_dir():
             npm = require_tool("npm")
@@ -50,13 +61,13 @@ class OidcProvider:
 
         self.port = free_port()
         self.issuer = f"http://127.0.0.1:{self.port}"
-        environment = {**os.environ, "INTEROP_API_CLIENT_SECRET": API_SECRET}
+        variables = {**os.environ, "INTEROP_API_CLIENT_SECRET": API_SECRET, **(environment or {})}
         self.log_path = log_path
         self.log = log_path.open("wb")
         self.process = subprocess.Popen(
             [node, str(INTEROP / "server.mjs"), str(self.port)],
             cwd=INTEROP,
-            env=environment,
+            env=variables,
             stdin=subprocess.DEVNULL,
             stdout=self.log,
             stderr=subprocess.STDOUT,
@@ -82,6 +93,11 @@ class OidcProvider:
                 self.close()
                 pytest.fail(f"oidc-provider did not serve {url} within {STARTUP_SECONDS} s")
             time.sleep(0.1)
+
+    @property
+    def token_endpoint(self) -> str:
+        endpoint: str = self.metadata["token_endpoint"]
+        return endpoint
 
     @property
     def introspection_endpoint(self) -> str:

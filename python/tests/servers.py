@@ -156,9 +156,9 @@ def load_example(name: str, issuer: str, monkeypatch: pytest.MonkeyPatch) -> Mod
     return module
 
 
-def serve_fastapi(app: Any) -> Iterator[str]:
+def serve_fastapi(app: Any, port: int = 0) -> Iterator[str]:
     sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none")
     server = uvicorn.Server(config)
@@ -172,3 +172,80 @@ def serve_fastapi(app: Any) -> Iterator[str]:
     server.should_exit = True
     thread.join(10)
     sock.close()
+
+
+class TokenServer:
+    """A token endpoint that sends the responses a test queues, recording each
+    request's headers and form.
+
+    :meth:`respond` queues one response. Without one queued, the server issues a
+    new bearer token, ``token-<n>``, with ``expires_in`` 300 and the media type
+    ``application/json``.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.answers: list[tuple[int, bytes, dict[str, str], float]] = []
+        self.requests: list[dict[str, Any]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                server.handle(self)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/token"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+
+    def respond(
+        self,
+        status: int = 200,
+        body: dict[str, Any] | bytes | None = None,
+        headers: dict[str, str] | None = None,
+        delay: float = 0.0,
+    ) -> None:
+        """Queue one response. A dict body is sent as JSON."""
+        if body is None:
+            body = {"access_token": "queued", "token_type": "Bearer", "expires_in": 300}
+        encoded = json.dumps(body).encode() if isinstance(body, dict) else body
+        fields = {"Content-Type": "application/json", **(headers or {})}
+        with self.lock:
+            self.answers.append((status, encoded, fields, delay))
+
+    def count(self) -> int:
+        with self.lock:
+            return len(self.requests)
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length", "0"))
+        form = parse_qs(request.rfile.read(length).decode(), keep_blank_values=True)
+        with self.lock:
+            self.requests.append({"headers": dict(request.headers), "form": form})
+            number = len(self.requests)
+            if self.answers:
+                status, body, headers, delay = self.answers.pop(0)
+            else:
+                token: dict[str, Any] = {"access_token": f"token-{number}", "expires_in": 300}
+                body = json.dumps({**token, "token_type": "Bearer"}).encode()
+                status, headers, delay = 200, {"Content-Type": "application/json"}, 0.0
+        if delay:
+            time.sleep(delay)
+        request.send_response(status)
+        for name, value in headers.items():
+            request.send_header(name, value)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        try:
+            request.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self.thread.join()

@@ -40,6 +40,7 @@ ERROR_TABLE = [
     (tokenguard.InvalidConfig, "invalid_config", 400, None, 500),
     (tokenguard.RevocationListFull, "revocation_list_full", 500, None, 500),
     (tokenguard.IntrospectionError, "introspection_failed", 600, None, 503),
+    (tokenguard.TokenRequestError, "token_request_failed", 601, None, 503),
     (tokenguard.SigningFailed, "signing_failed", 208, None, 500),
     (tokenguard.CertificateMismatch, "certificate_mismatch", 312, "invalid_token", 401),
     (tokenguard.InvalidDpopProof, "invalid_dpop_proof", 313, "invalid_dpop_proof", 401),

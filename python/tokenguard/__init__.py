@@ -9,9 +9,21 @@ authorization server instead (RFC 7662), :class:`HybridValidator` and
 :class:`AsyncHybridValidator` choose between the two per request, and
 :class:`RevocationList` and :class:`RedisRevocationList` deny revoked tokens.
 ``tokenguard.asgi``, ``tokenguard.fastapi`` and ``tokenguard.flask`` hold ready
-integrations.
+integrations, which can also require DPoP (:class:`DpopSettings`) or a
+certificate-bound token (:class:`ClientCertificateHeader`) on chosen routes.
+For calls to other services, :class:`TokenClient` and :class:`AsyncTokenClient`
+obtain and cache client credentials tokens, authenticated with
+:class:`PrivateKeyJwt`, :class:`ClientSecretBasic` or :class:`TlsClientAuth`.
 """
 
+from tokenguard._client_auth import (
+    ClientAuthentication,
+    ClientSecretBasic,
+    PrivateKeyJwt,
+    TlsClientAuth,
+)
+from tokenguard._client_cert import ClientCertificateHeader
+from tokenguard._dpop import DpopNonces, DpopSettings
 from tokenguard._errors import (
     BadSignature,
     CertificateMismatch,
@@ -36,6 +48,7 @@ from tokenguard._errors import (
     Revoked,
     SigningFailed,
     TokenError,
+    TokenRequestError,
     TooLarge,
     UnknownKeyId,
     UnsupportedAlgorithm,
@@ -47,12 +60,7 @@ from tokenguard._errors import (
     WrongType,
 )
 from tokenguard._hybrid import AsyncHybridValidator, HybridValidator
-from tokenguard._introspection import (
-    AsyncIntrospector,
-    ClientAuthentication,
-    ClientSecretBasic,
-    Introspector,
-)
+from tokenguard._introspection import AsyncIntrospector, Introspector
 from tokenguard._jwks import AsyncJWKSClient, JWKSClient, JWKSError
 from tokenguard._native import (
     DEFAULT_INTROSPECTION_MAX_AGE_SECONDS,
@@ -75,6 +83,7 @@ from tokenguard._native import (
     unix_now,
 )
 from tokenguard._redis_revocations import RedisRevocationList, RevocationSyncStats
+from tokenguard._token_client import AccessToken, AsyncTokenClient, TokenClient
 
 __all__ = [
     "DEFAULT_INTROSPECTION_MAX_AGE_SECONDS",
@@ -84,14 +93,19 @@ __all__ = [
     "MAX_LEEWAY_SECONDS",
     "MAX_REVOCATION_ENTRIES",
     "MAX_TOKEN_BYTES_LIMIT",
+    "AccessToken",
     "AssertionVerifier",
     "AsyncHybridValidator",
     "AsyncIntrospector",
     "AsyncJWKSClient",
+    "AsyncTokenClient",
     "BadSignature",
     "CertificateMismatch",
     "ClientAuthentication",
+    "ClientCertificateHeader",
     "ClientSecretBasic",
+    "DpopNonces",
+    "DpopSettings",
     "DpopVerifier",
     "ExpiredToken",
     "HybridValidator",
@@ -111,6 +125,7 @@ __all__ = [
     "Malformed",
     "MissingClaim",
     "NotYetValid",
+    "PrivateKeyJwt",
     "ProofRequired",
     "RedisRevocationList",
     "ReplayCache",
@@ -122,7 +137,10 @@ __all__ = [
     "Revoked",
     "SigningFailed",
     "SigningKey",
+    "TlsClientAuth",
+    "TokenClient",
     "TokenError",
+    "TokenRequestError",
     "TooLarge",
     "UnknownKeyId",
     "UnsupportedAlgorithm",

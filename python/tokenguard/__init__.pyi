@@ -1,5 +1,12 @@
 """Type stubs of the ``tokenguard`` package, written by hand."""
 
+from tokenguard._client_auth import ClientAuthentication as ClientAuthentication
+from tokenguard._client_auth import ClientSecretBasic as ClientSecretBasic
+from tokenguard._client_auth import PrivateKeyJwt as PrivateKeyJwt
+from tokenguard._client_auth import TlsClientAuth as TlsClientAuth
+from tokenguard._client_cert import ClientCertificateHeader as ClientCertificateHeader
+from tokenguard._dpop import DpopNonces as DpopNonces
+from tokenguard._dpop import DpopSettings as DpopSettings
 from tokenguard._errors import BadSignature as BadSignature
 from tokenguard._errors import CertificateMismatch as CertificateMismatch
 from tokenguard._errors import ExpiredToken as ExpiredToken
@@ -23,6 +30,7 @@ from tokenguard._errors import RevocationListFull as RevocationListFull
 from tokenguard._errors import Revoked as Revoked
 from tokenguard._errors import SigningFailed as SigningFailed
 from tokenguard._errors import TokenError as TokenError
+from tokenguard._errors import TokenRequestError as TokenRequestError
 from tokenguard._errors import TooLarge as TooLarge
 from tokenguard._errors import UnknownKeyId as UnknownKeyId
 from tokenguard._errors import UnsupportedAlgorithm as UnsupportedAlgorithm
@@ -35,8 +43,6 @@ from tokenguard._errors import WrongType as WrongType
 from tokenguard._hybrid import AsyncHybridValidator as AsyncHybridValidator
 from tokenguard._hybrid import HybridValidator as HybridValidator
 from tokenguard._introspection import AsyncIntrospector as AsyncIntrospector
-from tokenguard._introspection import ClientAuthentication as ClientAuthentication
-from tokenguard._introspection import ClientSecretBasic as ClientSecretBasic
 from tokenguard._introspection import Introspector as Introspector
 from tokenguard._jwks import AsyncJWKSClient as AsyncJWKSClient
 from tokenguard._jwks import JWKSClient as JWKSClient
@@ -63,6 +69,9 @@ from tokenguard._native import create_dpop_proof as create_dpop_proof
 from tokenguard._native import unix_now as unix_now
 from tokenguard._redis_revocations import RedisRevocationList as RedisRevocationList
 from tokenguard._redis_revocations import RevocationSyncStats as RevocationSyncStats
+from tokenguard._token_client import AccessToken as AccessToken
+from tokenguard._token_client import AsyncTokenClient as AsyncTokenClient
+from tokenguard._token_client import TokenClient as TokenClient
 
 __all__ = [
     "DEFAULT_INTROSPECTION_MAX_AGE_SECONDS",
@@ -72,14 +81,19 @@ __all__ = [
     "MAX_LEEWAY_SECONDS",
     "MAX_REVOCATION_ENTRIES",
     "MAX_TOKEN_BYTES_LIMIT",
+    "AccessToken",
     "AssertionVerifier",
     "AsyncHybridValidator",
     "AsyncIntrospector",
     "AsyncJWKSClient",
+    "AsyncTokenClient",
     "BadSignature",
     "CertificateMismatch",
     "ClientAuthentication",
+    "ClientCertificateHeader",
     "ClientSecretBasic",
+    "DpopNonces",
+    "DpopSettings",
     "DpopVerifier",
     "ExpiredToken",
     "HybridValidator",
@@ -99,6 +113,7 @@ __all__ = [
     "Malformed",
     "MissingClaim",
     "NotYetValid",
+    "PrivateKeyJwt",
     "ProofRequired",
     "RedisRevocationList",
     "ReplayCache",
@@ -110,7 +125,10 @@ __all__ = [
     "Revoked",
     "SigningFailed",
     "SigningKey",
+    "TlsClientAuth",
+    "TokenClient",
     "TokenError",
+    "TokenRequestError",
     "TooLarge",
     "UnknownKeyId",
     "UnsupportedAlgorithm",

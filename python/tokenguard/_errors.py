@@ -208,6 +208,35 @@ class IntrospectionError(TokenError):
     code, name, error, status = 600, "introspection_failed", None, 503
 
 
+class TokenRequestError(TokenError):
+    """The token endpoint did not issue an access token (code 601, HTTP 503).
+
+    Raised by :class:`~tokenguard.TokenClient` for an error response, after the
+    retries of a transient failure, and for a response that is no valid token
+    response. ``oauth_error`` and ``oauth_error_description`` are the RFC 6749
+    ``error`` and ``error_description`` the server sent (``invalid_client``,
+    ``invalid_scope``, ...), ``http_status`` is the status of the last response,
+    and each is ``None`` when the server sent none. ``status`` is 503, the status
+    an API whose outgoing call needed the token would answer with. The code is
+    the Python package's own, as for :class:`IntrospectionError`.
+    """
+
+    code, name, error, status = 601, "token_request_failed", None, 503
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        oauth_error: str | None = None,
+        oauth_error_description: str | None = None,
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.oauth_error = oauth_error
+        self.oauth_error_description = oauth_error_description
+        self.http_status = http_status
+
+
 class SigningFailed(TokenError):
     """Making a signature failed: the system random number generator failed (code 208)."""
 

@@ -3,20 +3,36 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterable, Sequence
 
 from tokenguard import _native
-from tokenguard._errors import IntrospectionError, TokenError
+from tokenguard._dpop import DpopSettings
+from tokenguard._errors import (
+    InsufficientScope,
+    IntrospectionError,
+    InvalidDpopProof,
+    TokenError,
+    UseDpopNonce,
+)
 from tokenguard._jwks import JWKSError
 from tokenguard._native import VerifiedToken
+from tokenguard._ratelog import RateLimitedLog
 
 logger = logging.getLogger("tokenguard.http")
+# A proxy that forwards a broken header does so on every request.
+_certificate_failures = RateLimitedLog(logger, time.monotonic)
 
 Headers = dict[str, str]
 Body = dict[str, str]
 
 MISSING_TOKEN = "the request has no Authorization header"
 REPEATED_HEADER = "the request has more than one Authorization header"
+NOT_DPOP = "the Authorization header is not in the DPoP scheme"
+MISSING_PROOF = "the request has no DPoP header"
+REPEATED_PROOF = "the request has more than one DPoP header"
+MISSING_CERTIFICATE = "the request has no client certificate"
+INVALID_CERTIFICATE = "the client certificate forwarded by the proxy is invalid"
 
 
 class Rejection(Exception):
@@ -88,11 +104,14 @@ def check_scopes(
     scopes: Sequence[str],
     match: str,
     realm: str | None,
+    dpop: DpopSettings | None = None,
 ) -> None:
     """Raise a 403 :class:`Rejection` unless ``token`` grants ``scopes``.
 
     Scopes are compared exactly; the validator's ``scope_hierarchy`` does not apply
-    here, so list hierarchical scopes in ``required_scopes`` of the validator.
+    here, so list hierarchical scopes in ``required_scopes`` of the validator. On
+    a DPoP route (``dpop`` given) the challenge is in the ``DPoP`` scheme, which
+    has no ``scope`` parameter.
     """
     granted = set(token.scopes)
     satisfied = any if match == "any" else all
@@ -100,9 +119,98 @@ def check_scopes(
         return
     needed = " ".join(scopes)
     description = "the token lacks a required scope"
-    challenge = _native.challenge("insufficient_scope", description, realm, needed)
+    if dpop is not None:
+        challenge = dpop.verifier.www_authenticate(InsufficientScope(description), realm=realm)
+    else:
+        challenge = _native.challenge("insufficient_scope", description, realm, needed)
     body = {"error": "insufficient_scope", "error_description": description}
     raise Rejection(403, {"WWW-Authenticate": challenge}, body)
+
+
+def dpop_rejected(error: TokenError, dpop: DpopSettings, realm: str | None) -> Rejection:
+    """Return the response for a request on a DPoP route that was rejected.
+
+    The challenge is in the ``DPoP`` scheme and lists the accepted algorithms
+    (RFC 9449 section 7.1). A ``use_dpop_nonce`` error comes with the nonce to
+    use in ``DPoP-Nonce``.
+    """
+    logger.debug("rejected a DPoP request: %s (%s)", error.name, error.description)
+    headers = {"WWW-Authenticate": dpop.verifier.www_authenticate(error, realm=realm)}
+    if isinstance(error, UseDpopNonce) and dpop.nonces is not None:
+        headers["DPoP-Nonce"] = dpop.nonces.current()
+    body = {"error": error.error or "invalid_token", "error_description": error.description}
+    return Rejection(error.status, headers, body)
+
+
+def dpop_missing_token(
+    dpop: DpopSettings, realm: str | None, description: str = MISSING_TOKEN
+) -> Rejection:
+    """Return the 401 for a request on a DPoP route without DPoP credentials.
+
+    The challenge has no error code, as for a request without credentials in
+    RFC 6750 section 3.1, which is also what a request in another scheme has for
+    this route. It carries a nonce when the route requires one, so that the
+    client's first proof can carry it.
+    """
+    headers = {"WWW-Authenticate": dpop.verifier.www_authenticate(None, realm=realm)}
+    if dpop.nonces is not None:
+        headers["DPoP-Nonce"] = dpop.nonces.current()
+    body = {"error": "invalid_token", "error_description": description}
+    return Rejection(401, headers, body)
+
+
+def check_dpop_scheme(authorization: str | bytes, dpop: DpopSettings, realm: str | None) -> None:
+    """Raise the 401 of :func:`dpop_missing_token` unless ``authorization`` is ``DPoP ...``."""
+    scheme = authorization.split(None, 1)[0] if authorization.strip() else ""
+    if isinstance(scheme, bytes):
+        scheme = scheme.decode("latin-1")
+    if scheme.lower() != "dpop":
+        raise dpop_missing_token(dpop, realm, NOT_DPOP)
+
+
+def dpop_repeated_header(dpop: DpopSettings, realm: str | None) -> Rejection:
+    """Return the 400 for a request on a DPoP route with several ``Authorization`` headers."""
+    error = TokenError(REPEATED_HEADER, error="invalid_request", status=400)
+    return dpop_rejected(error, dpop, realm)
+
+
+def single_proof(values: Iterable[str | bytes]) -> str | bytes:
+    """Return the one ``DPoP`` header value, or raise ``InvalidDpopProof``.
+
+    RFC 9449 section 4.3 rejects a request with no ``DPoP`` header or with more
+    than one.
+    """
+    found = list(values)
+    if not found:
+        raise InvalidDpopProof(MISSING_PROOF)
+    if len(found) > 1:
+        raise InvalidDpopProof(REPEATED_PROOF)
+    return found[0]
+
+
+def missing_certificate(realm: str | None) -> Rejection:
+    """Return the 401 for a request on a certificate-bound route without a certificate.
+
+    RFC 8705 section 3 rejects a token that the connection's certificate does not
+    match with ``invalid_token``, and a request without a certificate matches no
+    token.
+    """
+    challenge = _native.challenge("invalid_token", MISSING_CERTIFICATE, realm, None)
+    body = {"error": "invalid_token", "error_description": MISSING_CERTIFICATE}
+    return Rejection(401, {"WWW-Authenticate": challenge}, body)
+
+
+def invalid_certificate(reason: ValueError, realm: str | None) -> Rejection:
+    """Return the 401 for a certificate header from a trusted proxy that does not parse.
+
+    The proxy is at fault rather than the client, so this is logged as an error,
+    at most once a minute. The request is rejected, because no certificate was
+    verified.
+    """
+    _certificate_failures.error("rejected a request: %s: %s", INVALID_CERTIFICATE, reason)
+    challenge = _native.challenge("invalid_token", INVALID_CERTIFICATE, realm, None)
+    body = {"error": "invalid_token", "error_description": INVALID_CERTIFICATE}
+    return Rejection(401, {"WWW-Authenticate": challenge}, body)
 
 
 def check_match(match: str) -> None:

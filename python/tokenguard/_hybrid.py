@@ -4,7 +4,9 @@ A :class:`HybridValidator` validates a JWT access token locally, which costs no
 network call, unless the caller marks the request sensitive. A sensitive request
 is introspected at the authorization server, which also reports tokens revoked
 since they were issued, and accepts opaque tokens. On both paths a revocation list, when
-given, is checked after the token passed every other check.
+given, is checked after the token passed every other check. DPoP-bound and
+certificate-bound tokens are always validated locally, because checking their
+proof needs the token's own ``cnf`` claim.
 """
 
 from __future__ import annotations
@@ -14,9 +16,16 @@ from typing import Protocol, Union
 from tokenguard._errors import InvalidConfig
 from tokenguard._introspection import AsyncIntrospector, Introspector
 from tokenguard._jwks import AsyncJWKSClient, JWKSClient
-from tokenguard._native import Validator, VerifiedToken, bearer_token
+from tokenguard._native import (
+    DpopVerifier,
+    ReplayCache,
+    Validator,
+    VerifiedToken,
+    bearer_token,
+)
 
 Token = Union[str, bytes]
+Now = Union[int, float, None]
 
 NO_INTROSPECTOR = "a sensitive request needs a hybrid validator built with an introspector"
 
@@ -69,6 +78,33 @@ class HybridValidator:
         else:
             verified = self.local.validate_header(authorization)
         return self._check(verified)
+
+    def validate_dpop(
+        self,
+        authorization: Token,
+        proof: Token,
+        method: str,
+        uri: str,
+        nonce: str | None = None,
+        *,
+        cache: ReplayCache,
+        verifier: DpopVerifier | None = None,
+        now: Now = None,
+    ) -> VerifiedToken:
+        """Validate a DPoP-bound token locally with its proof, then check revocations.
+
+        The arguments are those of :meth:`~tokenguard.Validator.validate_dpop`.
+        """
+        verified = self.local.validate_dpop(
+            authorization, proof, method, uri, nonce, cache=cache, verifier=verifier, now=now
+        )
+        return self._check(verified)
+
+    def validate_certificate_bound(
+        self, token: Token, certificate_der: bytes, now: Now = None
+    ) -> VerifiedToken:
+        """Validate a certificate-bound token locally, then check revocations."""
+        return self._check(self.local.validate_certificate_bound(token, certificate_der, now))
 
     def _introspector(self) -> Introspector:
         if self.introspector is None:
@@ -124,6 +160,39 @@ class AsyncHybridValidator:
             verified = await self.local.validate_header(authorization)
         else:
             verified = self.local.validate_header(authorization)
+        return self._check(verified)
+
+    async def validate_dpop(
+        self,
+        authorization: Token,
+        proof: Token,
+        method: str,
+        uri: str,
+        nonce: str | None = None,
+        *,
+        cache: ReplayCache,
+        verifier: DpopVerifier | None = None,
+        now: Now = None,
+    ) -> VerifiedToken:
+        """Validate a DPoP-bound token locally with its proof, then check revocations."""
+        if isinstance(self.local, AsyncJWKSClient):
+            verified = await self.local.validate_dpop(
+                authorization, proof, method, uri, nonce, cache=cache, verifier=verifier, now=now
+            )
+        else:
+            verified = self.local.validate_dpop(
+                authorization, proof, method, uri, nonce, cache=cache, verifier=verifier, now=now
+            )
+        return self._check(verified)
+
+    async def validate_certificate_bound(
+        self, token: Token, certificate_der: bytes, now: Now = None
+    ) -> VerifiedToken:
+        """Validate a certificate-bound token locally, then check revocations."""
+        if isinstance(self.local, AsyncJWKSClient):
+            verified = await self.local.validate_certificate_bound(token, certificate_der, now)
+        else:
+            verified = self.local.validate_certificate_bound(token, certificate_der, now)
         return self._check(verified)
 
     def _introspector(self) -> AsyncIntrospector:

@@ -17,17 +17,15 @@ authorization server could not be asked.
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import json
 import logging
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol, Union
-from urllib.parse import quote_plus
+from typing import Any, Callable, Union
 
+from tokenguard._client_auth import ClientAuthentication
 from tokenguard._errors import (
     BadSignature,
     IntrospectionError,
@@ -45,7 +43,9 @@ from tokenguard._errors import (
     WrongType,
 )
 from tokenguard._fetch import (
+    MAX_ERROR_BODY_BYTES,
     aread_bounded,
+    describe_oauth_error,
     http_error,
     import_httpx,
     media_type,
@@ -67,11 +67,6 @@ DEFAULT_INACTIVE_TTL = 5.0
 #: Default number of cached responses. The least recently used is dropped first.
 DEFAULT_MAX_ENTRIES = 10_000
 
-#: Maximum bytes read from an error response, for its RFC 6749 error code.
-MAX_ERROR_BODY_BYTES = 4096
-#: Maximum characters of an error code and description put into a message.
-MAX_ERROR_TEXT = 200
-
 JSON_MEDIA_TYPE = "application/json"
 JWT_MEDIA_TYPE = "application/token-introspection+jwt"
 
@@ -90,44 +85,6 @@ _RESPONSE_ERRORS: tuple[type[TokenError], ...] = (
     KidRequired,
     WrongType,
 )
-
-
-class ClientAuthentication(Protocol):
-    """A client authentication method for requests to the introspection endpoint.
-
-    ``apply`` is called once per request, so a method that signs a fresh client
-    assertion per request (``private_key_jwt``, RFC 7523) fits as well as a static
-    secret. It adds what it needs to the request ``headers`` and ``form`` fields.
-    """
-
-    def apply(self, endpoint: str, headers: dict[str, str], form: dict[str, str]) -> None:
-        """Add the credentials for a request to ``endpoint``."""
-        ...
-
-
-class ClientSecretBasic:
-    """``client_secret_basic``: HTTP Basic authentication with the client id and secret.
-
-    Both are form-urlencoded before they are joined and base64-encoded, as RFC
-    6749 section 2.3.1 requires, so a secret may contain ``:``, ``%`` or spaces.
-    """
-
-    def __init__(self, client_id: str, client_secret: str) -> None:
-        for name, value in (("client_id", client_id), ("client_secret", client_secret)):
-            # RFC 6749 appendix A: both are VSCHAR, printable ASCII with the space.
-            valid = isinstance(value, str) and value and all(" " <= c <= "~" for c in value)
-            if not valid:
-                raise InvalidConfig(f"{name} must be a non-empty str of printable ASCII")
-        self.client_id = client_id
-        pair = f"{quote_plus(client_id, safe='')}:{quote_plus(client_secret, safe='')}"
-        self._authorization = "Basic " + base64.b64encode(pair.encode()).decode("ascii")
-
-    def apply(self, endpoint: str, headers: dict[str, str], form: dict[str, str]) -> None:
-        """Set the ``Authorization`` header."""
-        headers["Authorization"] = self._authorization
-
-    def __repr__(self) -> str:
-        return f"ClientSecretBasic(client_id={self.client_id!r})"
 
 
 @dataclass(frozen=True)
@@ -226,7 +183,7 @@ class _IntrospectionState:
         if error_body is not None:
             raise ValueError(
                 f"unexpected HTTP status {response.status_code}, expected 200"
-                f"{_oauth_error(error_body)}"
+                f"{describe_oauth_error(error_body)}"
             )
         expected = JWT_MEDIA_TYPE if self.signed else JSON_MEDIA_TYPE
         found = media_type(response)
@@ -298,22 +255,6 @@ def _token_text(token: object) -> str:
     return token
 
 
-def _oauth_error(body: bytes) -> str:
-    """Return `` (error: description)`` from an RFC 6749 error response, or ``""``."""
-    try:
-        fields = json.loads(body)
-    except ValueError:
-        return ""
-    if not isinstance(fields, dict) or not isinstance(fields.get("error"), str):
-        return ""
-    text = fields["error"]
-    if isinstance(fields.get("error_description"), str):
-        text += ": " + fields["error_description"]
-    # The text comes from the server and goes into logs: keep it short and printable.
-    printable = "".join(char if " " <= char <= "~" else "?" for char in text[:MAX_ERROR_TEXT])
-    return f" ({printable})"
-
-
 def _cache_key(text: str) -> bytes:
     return hashlib.sha256(text.encode("ascii")).digest()
 
@@ -332,7 +273,8 @@ class Introspector:
     ``endpoint`` is the introspection endpoint, ``validator`` the
     :class:`~tokenguard.Validator` whose policy each response must pass, and
     ``authentication`` how this resource server authenticates, such as
-    :class:`ClientSecretBasic`. With ``signed=True`` it asks for RFC 9701 signed
+    :class:`~tokenguard.ClientSecretBasic` or :class:`~tokenguard.PrivateKeyJwt`.
+    With ``signed=True`` it asks for RFC 9701 signed
     responses (``Accept: application/token-introspection+jwt``) and rejects any
     other. The validator's key set must then contain the authorization server's
     signing keys, and its ``introspection_audience`` must be this client's id.

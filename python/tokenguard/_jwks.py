@@ -23,7 +23,13 @@ from typing import Any, Callable, Union
 
 from tokenguard._errors import InvalidConfig, TokenError, UnknownKeyId
 from tokenguard._fetch import aread_bounded, check_status, http_error, import_httpx, read_bounded
-from tokenguard._native import MAX_KEY_SET_BYTES, Validator, VerifiedToken
+from tokenguard._native import (
+    MAX_KEY_SET_BYTES,
+    DpopVerifier,
+    ReplayCache,
+    Validator,
+    VerifiedToken,
+)
 
 logger = logging.getLogger("tokenguard.jwks")
 
@@ -221,6 +227,34 @@ def _unverified_kid(token: Token, authorization: bool) -> str | None:
     return kid if isinstance(kid, str) else None
 
 
+def _dpop_call(
+    validator: Validator,
+    proof: Token,
+    method: str,
+    uri: str,
+    nonce: str | None,
+    cache: ReplayCache,
+    verifier: DpopVerifier | None,
+) -> Callable[[Token, Now], VerifiedToken]:
+    # The core validates the token before it looks at the proof, so a retry after
+    # UnknownKeyId meets a proof that no replay cache has recorded yet.
+    def call(authorization: Token, now: Now) -> VerifiedToken:
+        return validator.validate_dpop(
+            authorization, proof, method, uri, nonce, cache=cache, verifier=verifier, now=now
+        )
+
+    return call
+
+
+def _certificate_call(
+    validator: Validator, certificate_der: bytes
+) -> Callable[[Token, Now], VerifiedToken]:
+    def call(token: Token, now: Now) -> VerifiedToken:
+        return validator.validate_certificate_bound(token, certificate_der, now)
+
+    return call
+
+
 class JWKSClient:
     """A validator whose key set is fetched from a URL and kept fresh, for threads.
 
@@ -285,6 +319,31 @@ class JWKSClient:
     def validate_header(self, authorization: Token, now: Now = None) -> VerifiedToken:
         """Validate the ``Bearer`` token of an ``Authorization`` header value."""
         return self._validate(self.validator.validate_header, authorization, now, True)
+
+    def validate_dpop(
+        self,
+        authorization: Token,
+        proof: Token,
+        method: str,
+        uri: str,
+        nonce: str | None = None,
+        *,
+        cache: ReplayCache,
+        verifier: DpopVerifier | None = None,
+        now: Now = None,
+    ) -> VerifiedToken:
+        """Validate a DPoP-bound token with its proof, as
+        :meth:`~tokenguard.Validator.validate_dpop` does, with the key set kept fresh."""
+        call = _dpop_call(self.validator, proof, method, uri, nonce, cache, verifier)
+        return self._validate(call, authorization, now, True)
+
+    def validate_certificate_bound(
+        self, token: Token, certificate_der: bytes, now: Now = None
+    ) -> VerifiedToken:
+        """Validate a certificate-bound token, as
+        :meth:`~tokenguard.Validator.validate_certificate_bound` does."""
+        call = _certificate_call(self.validator, certificate_der)
+        return self._validate(call, token, now, authorization=False)
 
     def close(self) -> None:
         if self._owns_client:
@@ -413,6 +472,29 @@ class AsyncJWKSClient:
     async def validate_header(self, authorization: Token, now: Now = None) -> VerifiedToken:
         """Validate the ``Bearer`` token of an ``Authorization`` header value."""
         return await self._validate(self.validator.validate_header, authorization, now, True)
+
+    async def validate_dpop(
+        self,
+        authorization: Token,
+        proof: Token,
+        method: str,
+        uri: str,
+        nonce: str | None = None,
+        *,
+        cache: ReplayCache,
+        verifier: DpopVerifier | None = None,
+        now: Now = None,
+    ) -> VerifiedToken:
+        """Validate a DPoP-bound token with its proof; see :meth:`JWKSClient.validate_dpop`."""
+        call = _dpop_call(self.validator, proof, method, uri, nonce, cache, verifier)
+        return await self._validate(call, authorization, now, True)
+
+    async def validate_certificate_bound(
+        self, token: Token, certificate_der: bytes, now: Now = None
+    ) -> VerifiedToken:
+        """Validate a certificate-bound token; see :meth:`JWKSClient.validate_certificate_bound`."""
+        call = _certificate_call(self.validator, certificate_der)
+        return await self._validate(call, token, now, authorization=False)
 
     async def aclose(self) -> None:
         if self._owns_client:

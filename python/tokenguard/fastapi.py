@@ -18,9 +18,11 @@ from typing import Any, Callable
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from tokenguard._client_cert import ClientCertificateHeader
+from tokenguard._dpop import DpopSettings
 from tokenguard._http import Rejection, check_match, check_scopes
 from tokenguard._native import VerifiedToken
-from tokenguard.asgi import AnyValidator, BearerAuthMiddleware, Scope, check_can_introspect
+from tokenguard.asgi import DPOP_STATE, AnyValidator, BearerAuthMiddleware, Scope, check_options
 
 __all__ = ["BearerAuthMiddleware", "BearerHTTPException", "install", "require_scopes"]
 
@@ -46,17 +48,36 @@ def install(
     exclude_paths: Collection[str] = (),
     sensitive_paths: Collection[str] = (),
     is_sensitive: Callable[[Scope], bool] | None = None,
+    dpop: DpopSettings | None = None,
+    dpop_paths: Collection[str] = (),
+    requires_dpop: Callable[[Scope], bool] | None = None,
+    client_certificate: ClientCertificateHeader | None = None,
+    certificate_paths: Collection[str] = (),
+    requires_certificate: Callable[[Scope], bool] | None = None,
 ) -> None:
     """Add :class:`~tokenguard.asgi.BearerAuthMiddleware` and the 403 handler to ``app``.
 
     ``sensitive_paths`` and ``is_sensitive`` mark the requests that a hybrid
-    validator introspects, as the middleware describes. The middleware runs before
-    routing, so they match the request path, not the route's path template.
+    validator introspects, ``dpop_paths`` and ``requires_dpop`` those that need
+    DPoP (checked with the settings in ``dpop``), and ``certificate_paths`` and
+    ``requires_certificate`` those that need a token bound to the certificate
+    that ``client_certificate`` reads, as the middleware describes. The
+    middleware runs before routing, so the paths match the request path, not the
+    route's path template.
     """
-    if sensitive_paths or is_sensitive is not None:
-        # Checked here too, because Starlette builds the middleware only on the
-        # first request.
-        check_can_introspect(validator)
+    # Checked here too, because Starlette builds the middleware only on the
+    # first request.
+    check_options(
+        validator,
+        sensitive_paths=sensitive_paths,
+        is_sensitive=is_sensitive,
+        dpop=dpop,
+        dpop_paths=dpop_paths,
+        requires_dpop=requires_dpop,
+        client_certificate=client_certificate,
+        certificate_paths=certificate_paths,
+        requires_certificate=requires_certificate,
+    )
     app.add_middleware(
         BearerAuthMiddleware,
         validator=validator,
@@ -64,6 +85,12 @@ def install(
         exclude_paths=exclude_paths,
         sensitive_paths=sensitive_paths,
         is_sensitive=is_sensitive,
+        dpop=dpop,
+        dpop_paths=dpop_paths,
+        requires_dpop=requires_dpop,
+        client_certificate=client_certificate,
+        certificate_paths=certificate_paths,
+        requires_certificate=requires_certificate,
     )
     app.add_exception_handler(BearerHTTPException, _handle)
 
@@ -87,7 +114,7 @@ def require_scopes(
                 "tokenguard.fastapi.install(app, validator) and do not exclude this path"
             )
         try:
-            check_scopes(token, scopes, match, realm)
+            check_scopes(token, scopes, match, realm, getattr(request.state, DPOP_STATE, None))
         except Rejection as rejection:
             raise BearerHTTPException(rejection) from None
         return token
