@@ -7,7 +7,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.mark.parametrize("example", ["fastapi_app.py", "flask_app.py", "hybrid_app.py"])
+@pytest.mark.parametrize(
+    "example",
+    [
+        "fastapi_app.py",
+        "flask_app.py",
+        "hybrid_app.py",
+        "s2s_client.py",
+        "dpop_api.py",
+        "mtls_api.py",
+    ],
+)
 def test_readme_shows_example(example: str) -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     code = (ROOT / "python" / "examples" / example).read_text(encoding="utf-8")
