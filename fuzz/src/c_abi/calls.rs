@@ -24,7 +24,13 @@ pub const SENTINEL_STATUS: tg_status = i32::MIN;
 
 /// The RFC 6750 error codes that `tg_last_error_bearer_error` and
 /// `tg_status_bearer_error` may return.
-const BEARER_ERRORS: [&str; 3] = ["invalid_request", "invalid_token", "insufficient_scope"];
+const BEARER_ERRORS: [&str; 5] = [
+    "invalid_request",
+    "invalid_token",
+    "insufficient_scope",
+    "invalid_dpop_proof",
+    "use_dpop_nonce",
+];
 
 /// A C ABI call about to be checked.
 #[derive(Clone, Copy, Debug)]

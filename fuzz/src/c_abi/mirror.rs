@@ -117,7 +117,11 @@ fn verdict_in<const N: usize>(
     };
     match verified {
         Ok(token) => Ok((
-            token.header().as_object().as_text().to_string(),
+            // A JWT always has a header; only introspected tokens lack one.
+            token
+                .header()
+                .map(|header| header.as_object().as_text().to_string())
+                .unwrap_or_default(),
             token.claims().as_object().as_text().to_string(),
         )),
         Err(error) => Err(tg_status::from(error.code())),

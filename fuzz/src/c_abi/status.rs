@@ -7,11 +7,13 @@ use tokenguard_ffi::{
     tg_last_error_bearer_error, tg_last_error_http_status, tg_last_error_message,
     tg_last_error_www_authenticate, tg_status, tg_status_bearer_error, tg_status_http_status,
     tg_status_message, tg_status_name, tg_version, TG_BAD_SIGNATURE, TG_BUFFER_TOO_SMALL,
-    TG_EXPIRED, TG_INSUFFICIENT_SCOPE, TG_INVALID_ARGUMENT, TG_INVALID_CLAIM, TG_INVALID_CONFIG,
-    TG_INVALID_KEY, TG_INVALID_UTF8, TG_ISSUED_IN_FUTURE, TG_KEY_MISMATCH, TG_KID_REQUIRED,
-    TG_MALFORMED, TG_MISSING_CLAIM, TG_NOT_FOUND, TG_NOT_YET_VALID, TG_NULL_POINTER, TG_OK,
-    TG_OUT_OF_RANGE, TG_PANIC, TG_PROOF_REQUIRED, TG_TOO_LARGE, TG_TYPE_MISMATCH, TG_UNKNOWN_KID,
-    TG_UNSUPPORTED_ALG, TG_UNSUPPORTED_CRIT, TG_WEAK_KEY, TG_WRONG_AUDIENCE, TG_WRONG_ISSUER,
+    TG_CERTIFICATE_MISMATCH, TG_EXPIRED, TG_INACTIVE, TG_INSUFFICIENT_SCOPE, TG_INVALID_ARGUMENT,
+    TG_INVALID_CLAIM, TG_INVALID_CONFIG, TG_INVALID_DPOP_PROOF, TG_INVALID_KEY, TG_INVALID_UTF8,
+    TG_ISSUED_IN_FUTURE, TG_KEY_MISMATCH, TG_KID_REQUIRED, TG_MALFORMED, TG_MISSING_CLAIM,
+    TG_NOT_FOUND, TG_NOT_YET_VALID, TG_NULL_POINTER, TG_OK, TG_OUT_OF_RANGE, TG_PANIC,
+    TG_PROOF_REQUIRED, TG_REPLAYED, TG_REPLAY_CACHE_FULL, TG_REVOCATION_LIST_FULL, TG_REVOKED,
+    TG_SIGNING_FAILED, TG_TOO_LARGE, TG_TYPE_MISMATCH, TG_UNKNOWN_KID, TG_UNSUPPORTED_ALG,
+    TG_UNSUPPORTED_CRIT, TG_USE_DPOP_NONCE, TG_WEAK_KEY, TG_WRONG_AUDIENCE, TG_WRONG_ISSUER,
     TG_WRONG_TYPE,
 };
 
@@ -21,7 +23,7 @@ use super::calls::{bearer_error_name, read_last_error, set_sentinel, Call, Check
 
 /// Every status the header defines: `TG_OK`, then the core's errors (100 to 899),
 /// then the C layer's own (900 to 999).
-pub const KNOWN_STATUSES: [tg_status; 30] = [
+pub const KNOWN_STATUSES: [tg_status; 39] = [
     TG_OK,
     TG_MALFORMED,
     TG_TOO_LARGE,
@@ -33,6 +35,7 @@ pub const KNOWN_STATUSES: [tg_status; 30] = [
     TG_INVALID_KEY,
     TG_BAD_SIGNATURE,
     TG_KID_REQUIRED,
+    TG_SIGNING_FAILED,
     TG_EXPIRED,
     TG_NOT_YET_VALID,
     TG_ISSUED_IN_FUTURE,
@@ -43,7 +46,15 @@ pub const KNOWN_STATUSES: [tg_status; 30] = [
     TG_WRONG_TYPE,
     TG_INSUFFICIENT_SCOPE,
     TG_PROOF_REQUIRED,
+    TG_INACTIVE,
+    TG_REVOKED,
+    TG_CERTIFICATE_MISMATCH,
+    TG_INVALID_DPOP_PROOF,
+    TG_USE_DPOP_NONCE,
+    TG_REPLAYED,
     TG_INVALID_CONFIG,
+    TG_REVOCATION_LIST_FULL,
+    TG_REPLAY_CACHE_FULL,
     TG_NULL_POINTER,
     TG_INVALID_UTF8,
     TG_PANIC,
@@ -83,7 +94,14 @@ pub fn check_status_functions(status: tg_status) {
     );
 
     let bearer = bearer_error_name(tg_status_bearer_error(status), "tg_status_bearer_error");
-    let rejection = is_core_status(status) && status != TG_INVALID_CONFIG;
+    // The configuration, full stores and a failed signature are the server's faults.
+    let server_fault = [
+        TG_INVALID_CONFIG,
+        TG_REVOCATION_LIST_FULL,
+        TG_REPLAY_CACHE_FULL,
+        TG_SIGNING_FAILED,
+    ];
+    let rejection = is_core_status(status) && !server_fault.contains(&status);
     assert_eq!(
         bearer.is_some(),
         rejection,
