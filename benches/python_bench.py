@@ -282,8 +282,15 @@ def per_call_us(
     return [total / iterations * 1e6 for total in timer.repeat(repeats, iterations)]
 
 
-def throughput(validate: Validate, token: str, threads: int, seconds: float) -> float:
-    """Return validations per second with ``threads`` threads validating ``token``."""
+def throughput(
+    validate: Validate, token: str, threads: int, seconds: float
+) -> tuple[float, float]:
+    """Return validations per second with ``threads`` threads validating ``token``.
+
+    Also returns the CPU cores the process used meanwhile, its CPU time over the wall
+    time. Two threads that use about one core are serialised, by the GIL or by other
+    work on the machine that leaves no second core free.
+    """
     counts = [0] * threads
     stop = threading.Event()
     batch = 20
@@ -295,6 +302,7 @@ def throughput(validate: Validate, token: str, threads: int, seconds: float) -> 
             counts[index] += batch
 
     workers = [threading.Thread(target=work, args=(i,)) for i in range(threads)]
+    cpu_start = time.process_time()
     start = time.perf_counter()
     for worker in workers:
         worker.start()
@@ -302,7 +310,8 @@ def throughput(validate: Validate, token: str, threads: int, seconds: float) -> 
     stop.set()
     for worker in workers:
         worker.join()
-    return sum(counts) / (time.perf_counter() - start)
+    elapsed = time.perf_counter() - start
+    return sum(counts) / elapsed, (time.process_time() - cpu_start) / elapsed
 
 
 def versions() -> dict[str, str]:
@@ -392,22 +401,25 @@ def main() -> None:
             validate = case.validators[library]
             # 1 and 2 threads alternate, so that a burst of other work on the machine
             # lowers both sides rather than one.
-            one: list[float] = []
-            two: list[float] = []
+            one: list[tuple[float, float]] = []
+            two: list[tuple[float, float]] = []
             for _ in range(args.repeats):
                 one.append(throughput(validate, case.token, 1, args.seconds))
                 two.append(throughput(validate, case.token, 2, args.seconds))
             row = {
                 "alg": alg,
                 "library": library,
-                "one_thread": statistics.median(one),
-                "two_threads": statistics.median(two),
+                "one_thread": statistics.median(rate for rate, _ in one),
+                "two_threads": statistics.median(rate for rate, _ in two),
+                "one_thread_cores": statistics.median(cores for _, cores in one),
+                "two_threads_cores": statistics.median(cores for _, cores in two),
             }
             threaded.append(row)
             print(
                 f"| {alg} | {library} | 1 thread {row['one_thread']:,.0f}/s "
                 f"| 2 threads {row['two_threads']:,.0f}/s "
-                f"| {row['two_threads'] / row['one_thread']:.2f} |",
+                f"| {row['two_threads'] / row['one_thread']:.2f} "
+                f"| cores used {row['one_thread_cores']:.2f} and {row['two_threads_cores']:.2f} |",
                 flush=True,
             )
 

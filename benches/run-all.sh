@@ -11,6 +11,8 @@ if [ ! -x "$python" ]; then
     echo "error: no Python interpreter at $python; see benches/README.md or set PYTHON" >&2
     exit 1
 fi
+# The Python benchmark runs from the repository root.
+python="$(cd "$(dirname "$python")" && pwd)/$(basename "$python")"
 
 facts=target/tokenguard-benches
 mkdir -p "$facts"

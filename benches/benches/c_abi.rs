@@ -17,12 +17,14 @@
 use std::ffi::c_void;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use base64ct::{Base64UrlUnpadded, Encoding};
 use criterion::{criterion_group, criterion_main, Criterion};
 use tokenguard::TokenBuffer;
 use tokenguard_benches::allocations::Allocations;
 use tokenguard_benches::fixtures::{Alg, Fixture, KeySet};
+use tokenguard_benches::paired;
 use tokenguard_benches::peers;
 use tokenguard_benches::records::AllocationTable;
 use tokenguard_benches::{AUDIENCE, ISSUER, LEEWAY_SECONDS};
@@ -146,6 +148,9 @@ fn last_error() -> String {
     message.truncate(len);
     String::from_utf8_lossy(&message).into_owned()
 }
+
+/// Time each paired comparison runs.
+const PAIRED_BUDGET: Duration = Duration::from_millis(1000);
 
 static COUNTING: AtomicBool = AtomicBool::new(false);
 static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
@@ -334,6 +339,29 @@ fn benches(c: &mut Criterion) {
         table.push(&group, "C ABI", allocations_per_call(|| c_abi(case)));
     }
     table.finish("c_abi");
+
+    // The overhead is a few hundred nanoseconds at most, which the spread of two
+    // separate criterion rows on a shared machine can hide; paired batches resolve it.
+    // The second pair shows how much of the overhead is the new TokenBuffer that
+    // the C function zeroes on its stack for every call.
+    let mut pairs = Vec::new();
+    for case in &cases {
+        let group = format!("c_abi/{}", case.fixture.alg.name());
+        let mut buffer = TokenBuffer::new();
+        pairs.push(paired::compare(
+            (&group, "Rust", "C ABI"),
+            PAIRED_BUDGET,
+            || rust(case, &mut buffer),
+            || c_abi(case),
+        ));
+        pairs.push(paired::compare(
+            (&group, "Rust", "Rust, new TokenBuffer"),
+            PAIRED_BUDGET,
+            || rust(case, &mut buffer),
+            || rust_new_buffer(case),
+        ));
+    }
+    paired::finish("c_abi", &pairs);
 
     for case in &cases {
         let mut group = c.benchmark_group(format!("c_abi/{}", case.fixture.alg.name()));

@@ -6,11 +6,13 @@
 //! process.
 
 use std::hint::black_box;
+use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use tokenguard::TokenBuffer;
 use tokenguard_benches::allocations::{self, CountingAllocator};
 use tokenguard_benches::fixtures::{Alg, Fixture};
+use tokenguard_benches::paired;
 use tokenguard_benches::peers::{self, Floor, JsonWebToken, JsonWebTokenBackend, JwtSimple};
 use tokenguard_benches::records::AllocationTable;
 
@@ -18,6 +20,9 @@ use tokenguard_benches::records::AllocationTable;
 static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 const BACKEND: JsonWebTokenBackend = JsonWebTokenBackend::AwsLcRs;
+
+/// Time each paired comparison runs.
+const PAIRED_BUDGET: Duration = Duration::from_millis(1500);
 
 struct Libraries {
     fixture: Fixture,
@@ -105,6 +110,28 @@ fn benches(c: &mut Criterion) {
         );
     }
     table.finish("validation");
+
+    // Paired ratios, which other work on a shared machine disturbs less than the
+    // separate criterion rows below.
+    let mut pairs = Vec::new();
+    for libraries in &all {
+        let group = format!("validate/{}", libraries.fixture.alg.name());
+        pairs.push(paired::compare(
+            (&group, "floor", "tokenguard"),
+            PAIRED_BUDGET,
+            || libraries.floor(),
+            || libraries.tokenguard(&mut buffer),
+        ));
+        if libraries.fixture.alg == Alg::HS256 {
+            pairs.push(paired::compare(
+                (&group, "tokenguard", BACKEND.row()),
+                PAIRED_BUDGET,
+                || libraries.tokenguard(&mut buffer),
+                || libraries.jsonwebtoken(),
+            ));
+        }
+    }
+    paired::finish("validation", &pairs);
 
     for libraries in &all {
         let name = libraries.fixture.alg.name();

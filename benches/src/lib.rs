@@ -7,6 +7,7 @@
 
 pub mod allocations;
 pub mod fixtures;
+pub mod paired;
 pub mod peers;
 pub mod records;
 

@@ -57,12 +57,21 @@ impl AllocationTable {
         }
         println!();
 
-        let directory = target_directory().join("tokenguard-benches");
-        fs::create_dir_all(&directory).expect("create target/tokenguard-benches");
-        let path = directory.join(format!("allocations-{binary}.json"));
-        let json = serde_json::to_string_pretty(&self.records).expect("serialize records");
-        fs::write(&path, json).unwrap_or_else(|error| panic!("write {}: {error}", path.display()));
+        write_json(&format!("allocations-{binary}.json"), &self.records);
     }
+}
+
+/// Writes `value` as JSON to `target/tokenguard-benches/<name>`.
+///
+/// # Panics
+///
+/// When the file cannot be written.
+pub fn write_json<T: Serialize + ?Sized>(name: &str, value: &T) {
+    let directory = target_directory().join("tokenguard-benches");
+    fs::create_dir_all(&directory).expect("create target/tokenguard-benches");
+    let path = directory.join(name);
+    let json = serde_json::to_string_pretty(value).expect("serialize records");
+    fs::write(&path, json).unwrap_or_else(|error| panic!("write {}: {error}", path.display()));
 }
 
 /// Returns cargo's target directory: the bench executable lives in
