@@ -437,7 +437,8 @@ def main() -> None:
             )
 
     command = (
-        f"{Path(sys.executable).name} benches/python_bench.py --iterations {args.iterations} "
+        f"{os.path.relpath(sys.executable)} benches/python_bench.py "
+        f"--iterations {args.iterations} "
         f"--repeats {args.repeats} --seconds {args.seconds}"
     )
     results = {

@@ -229,8 +229,9 @@ class Report:
             "# tokenguard benchmarks: one complete run",
             "",
             "Written by `benches/report.py` from the run below; `benches/README.md` says",
-            "what each row measures and how to repeat it. Every ratio is a quotient of",
-            "two medians from this one run.",
+            "what each row measures and how to repeat it. Every figure comes from this",
+            "one run: criterion medians and their quotients, and the medians of the",
+            "paired timings that the targets use.",
             "",
             f"- Date (UTC): {run.get('date', 'unknown')}",
             f"- Machine: {cpu_model()}, `nproc` {command_output('nproc')}, "
