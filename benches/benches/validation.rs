@@ -1,0 +1,159 @@
+//! One validation per algorithm: the ring floor, tokenguard, jsonwebtoken with its
+//! aws_lc_rs backend, and jwt-simple, on the same token bytes and key.
+//!
+//! jsonwebtoken's rust_crypto backend runs in its own binary,
+//! `jsonwebtoken_rust_crypto`, because jsonwebtoken's backend is chosen once per
+//! process.
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use tokenguard::TokenBuffer;
+use tokenguard_benches::allocations::{self, CountingAllocator};
+use tokenguard_benches::fixtures::{Alg, Fixture};
+use tokenguard_benches::paired;
+use tokenguard_benches::peers::{self, Floor, JsonWebToken, JsonWebTokenBackend, JwtSimple};
+use tokenguard_benches::records::AllocationTable;
+
+#[global_allocator]
+static ALLOCATOR: CountingAllocator = CountingAllocator;
+
+const BACKEND: JsonWebTokenBackend = JsonWebTokenBackend::AwsLcRs;
+
+/// Time each paired comparison runs.
+const PAIRED_BUDGET: Duration = Duration::from_millis(1500);
+
+struct Libraries {
+    fixture: Fixture,
+    floor: Floor,
+    validator: tokenguard::Validator,
+    jsonwebtoken: JsonWebToken,
+    jwt_simple: JwtSimple,
+}
+
+impl Libraries {
+    fn new(alg: Alg, now: i64) -> Self {
+        let fixture = Fixture::new(alg, now);
+        let libraries = Self {
+            floor: Floor::new(&fixture),
+            validator: peers::tokenguard_validator(&fixture),
+            jsonwebtoken: JsonWebToken::new(&fixture),
+            jwt_simple: JwtSimple::new(&fixture),
+            fixture,
+        };
+        peers::check_agreement(
+            &libraries.fixture,
+            &libraries.floor,
+            &libraries.validator,
+            Some(&libraries.jsonwebtoken),
+            Some(&libraries.jwt_simple),
+        );
+        libraries
+    }
+
+    fn floor(&self) -> bool {
+        self.floor.verify(
+            black_box(self.fixture.signing_input()),
+            &self.fixture.signature,
+        )
+    }
+
+    fn tokenguard(&self, buffer: &mut TokenBuffer) -> usize {
+        peers::tokenguard_validate(&self.validator, black_box(&self.fixture.token), buffer)
+            .expect("tokenguard accepts the token")
+    }
+
+    fn jsonwebtoken(&self) -> peers::AccessClaims {
+        self.jsonwebtoken
+            .validate(black_box(&self.fixture.token))
+            .expect("jsonwebtoken accepts the token")
+    }
+
+    fn jwt_simple(&self) -> usize {
+        let claims = self
+            .jwt_simple
+            .validate(black_box(&self.fixture.token))
+            .expect("jwt-simple accepts the token");
+        claims.custom.scope.len()
+    }
+}
+
+fn benches(c: &mut Criterion) {
+    BACKEND.install();
+    let now = peers::now();
+    let all: Vec<Libraries> = Alg::ALL
+        .iter()
+        .map(|alg| Libraries::new(*alg, now))
+        .collect();
+
+    // Allocations first, while no other thread runs.
+    let mut table = AllocationTable::default();
+    let mut buffer = TokenBuffer::new();
+    for libraries in &all {
+        let group = format!("validate/{}", libraries.fixture.alg.name());
+        table.push(&group, "floor", allocations::per_call(|| libraries.floor()));
+        table.push(
+            &group,
+            "tokenguard",
+            allocations::per_call(|| libraries.tokenguard(&mut buffer)),
+        );
+        table.push(
+            &group,
+            BACKEND.row(),
+            allocations::per_call(|| libraries.jsonwebtoken()),
+        );
+        table.push(
+            &group,
+            "jwt-simple",
+            allocations::per_call(|| libraries.jwt_simple()),
+        );
+    }
+    table.finish("validation");
+
+    // Paired ratios, which other work on a shared machine disturbs less than the
+    // separate criterion rows below.
+    let mut pairs = Vec::new();
+    for libraries in &all {
+        let group = format!("validate/{}", libraries.fixture.alg.name());
+        pairs.push(paired::compare(
+            (&group, "floor", "tokenguard"),
+            PAIRED_BUDGET,
+            || libraries.floor(),
+            || libraries.tokenguard(&mut buffer),
+        ));
+        if libraries.fixture.alg == Alg::HS256 {
+            pairs.push(paired::compare(
+                (&group, "tokenguard", BACKEND.row()),
+                PAIRED_BUDGET,
+                || libraries.tokenguard(&mut buffer),
+                || libraries.jsonwebtoken(),
+            ));
+        }
+    }
+    paired::finish("validation", &pairs);
+
+    for libraries in &all {
+        let name = libraries.fixture.alg.name();
+        println!(
+            "{name}: token of {} bytes, key set of {} keys",
+            libraries.fixture.token.len(),
+            libraries.validator.keys().keys().len()
+        );
+        let mut group = c.benchmark_group(format!("validate/{name}"));
+        group.bench_function("floor", |b| b.iter(|| libraries.floor()));
+        group.bench_function("tokenguard", |b| {
+            b.iter(|| libraries.tokenguard(&mut buffer))
+        });
+        group.bench_function(BACKEND.row(), |b| b.iter(|| libraries.jsonwebtoken()));
+        group.bench_function("jwt-simple", |b| b.iter(|| libraries.jwt_simple()));
+        group.finish();
+    }
+}
+
+criterion_group! {
+    name = validation;
+    config = tokenguard_benches::criterion();
+    targets = benches
+}
+criterion_main!(validation);
