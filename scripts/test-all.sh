@@ -80,6 +80,16 @@ PYO3_PYTHON="$PWD/target/python-venv/bin/python" \
 step "python: pytest (JWKS, uvicorn and wsgiref servers on 127.0.0.1)"
 target/python-venv/bin/pytest -W error python/tests
 
+# The benchmarks are not timed here: CI only checks that they build and that the
+# Python script runs one iteration (benches/README.md).
+step "benches: format, lints, compile check and one Python iteration"
+cargo fmt --manifest-path benches/Cargo.toml --check
+(cd benches && ../target/python-venv/bin/ruff check . && ../target/python-venv/bin/ruff format --check .)
+cargo bench --manifest-path benches/Cargo.toml --no-run
+target/python-venv/bin/pip install --quiet "joserfc>=1.8,<1.9" "jwcrypto>=1.6,<1.7"
+target/python-venv/bin/python benches/python_bench.py --iterations 1 --repeats 1 --seconds 0.01 \
+    --output target/python-bench-quick.json
+
 step "C ABI: header matches cbindgen, C tests and handler under valgrind"
 cargo test -q -p tokenguard-ffi --test header
 bash ffi/run-c-tests.sh
