@@ -294,7 +294,7 @@ typedef int32_t tg_status;
 #define TG_PROOF_REQUIRED 309
 
 /**
- * The introspection response says the token is not active.
+ * The introspection response reports the token as not active.
  */
 #define TG_INACTIVE 310
 

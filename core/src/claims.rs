@@ -22,6 +22,9 @@ pub struct Claims<'a> {
     pub(crate) client_id: Option<JsonStr<'a>>,
     pub(crate) scope: Option<JsonStr<'a>>,
     pub(crate) scp: Option<Value<'a>>,
+    /// `cnf` (RFC 7800) as sent, read in the same pass so that the bearer check
+    /// needs no second walk over the claims.
+    pub(crate) cnf: Option<Value<'a>>,
 }
 
 /// The `aud` claim: one string or an array of strings.
@@ -64,6 +67,7 @@ impl<'a> Claims<'a> {
             client_id: None,
             scope: None,
             scp: None,
+            cnf: None,
         };
         for (name, value) in object.members() {
             claims.read(name, value)?;
@@ -102,6 +106,8 @@ impl<'a> Claims<'a> {
             // `scp` is no registered claim: it is kept as sent and read only when a
             // policy opts in, where a value of another type grants no scope.
             Registered::Scp => self.scp = Some(value),
+            // Any non-null `cnf` binds the token; the proof checks read its members.
+            Registered::Cnf => self.cnf = Some(value),
         }
         Ok(())
     }
@@ -197,10 +203,11 @@ enum Registered {
     ClientId,
     Scope,
     Scp,
+    Cnf,
 }
 
 impl Registered {
-    const ALL: [Self; 10] = [
+    const ALL: [Self; 11] = [
         Self::Iss,
         Self::Sub,
         Self::Aud,
@@ -211,6 +218,7 @@ impl Registered {
         Self::ClientId,
         Self::Scope,
         Self::Scp,
+        Self::Cnf,
     ];
 
     const fn name(self) -> &'static str {
@@ -225,6 +233,7 @@ impl Registered {
             Self::ClientId => "client_id",
             Self::Scope => "scope",
             Self::Scp => "scp",
+            Self::Cnf => "cnf",
         }
     }
 }

@@ -599,7 +599,7 @@ impl fmt::Display for Error {
             Self::ProofOfPossessionRequired => {
                 f.write_str("token is bound to a key by cnf and needs a proof of possession")
             }
-            Self::Inactive => f.write_str("introspection response says the token is not active"),
+            Self::Inactive => f.write_str("introspection response reports the token as not active"),
             Self::Revoked => f.write_str("token has been revoked"),
             Self::CertificateMismatch => f.write_str(
                 "token is bound to another client certificate than the connection's",

@@ -304,6 +304,7 @@ fn has_claim(claims: &Claims<'_>, name: &str) -> bool {
         "jti" => claims.jti.is_some(),
         "client_id" => claims.client_id.is_some(),
         "scope" => claims.scope.is_some(),
+        "cnf" => claims.cnf.is_some(),
         _ => claims.get(name).is_some(),
     }
 }

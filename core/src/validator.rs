@@ -98,7 +98,7 @@ impl Validator {
         T: AsRef<[u8]> + ?Sized,
     {
         let token = self.validate_bound(token.as_ref(), now, buffer)?;
-        if token.claims.get("cnf").is_some() {
+        if token.claims.cnf.is_some() {
             return Err(Error::ProofOfPossessionRequired);
         }
         Ok(token)
@@ -149,7 +149,7 @@ impl Validator {
         T: AsRef<[u8]> + ?Sized,
     {
         let token = self.validate_bound(token.as_ref(), now, buffer)?;
-        let Some(Value::Object(cnf)) = token.claims.get("cnf") else {
+        let Some(Value::Object(cnf)) = token.claims.cnf else {
             return Err(Error::missing_claim("cnf"));
         };
         let thumbprint = cnf
@@ -171,7 +171,7 @@ impl Validator {
     /// a key by `cnf`.
     pub(crate) fn check_bearer_claims(&self, claims: &Claims<'_>, now: i64) -> Result<(), Error> {
         self.policy.check_claims(claims, now)?;
-        if claims.get("cnf").is_some() {
+        if claims.cnf.is_some() {
             return Err(Error::ProofOfPossessionRequired);
         }
         Ok(())

@@ -63,7 +63,7 @@ pub const TG_WRONG_TYPE: tg_status = 307;
 pub const TG_INSUFFICIENT_SCOPE: tg_status = 308;
 /// The token is bound to a key by `cnf`, and a bearer check cannot prove possession.
 pub const TG_PROOF_REQUIRED: tg_status = 309;
-/// The introspection response says the token is not active.
+/// The introspection response reports the token as not active.
 pub const TG_INACTIVE: tg_status = 310;
 /// The token passed every check but is on a revocation list.
 pub const TG_REVOKED: tg_status = 311;
@@ -292,7 +292,7 @@ pub(crate) const STATUSES: [StatusInfo; 39] = [
     status(
         TG_INACTIVE,
         c"inactive",
-        c"introspection response says the token is not active",
+        c"introspection response reports the token as not active",
     ),
     status(TG_REVOKED, c"revoked", c"token has been revoked"),
     status(

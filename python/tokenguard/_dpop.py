@@ -1,6 +1,6 @@
 """DPoP on the resource server's side: the settings of routes that require DPoP.
 
-:class:`DpopSettings` holds what the ASGI, FastAPI and Flask integrations need to
+:class:`DpopSettings` contains what the ASGI, FastAPI and Flask integrations need to
 check a DPoP-bound request (RFC 9449 section 7): the external URL a proof's
 ``htu`` must name, the :class:`~tokenguard.DpopVerifier`, the
 :class:`~tokenguard.ReplayCache` that makes each proof single-use, and

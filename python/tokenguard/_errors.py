@@ -171,7 +171,7 @@ class ProofRequired(TokenError):
 
 
 class Inactive(TokenError):
-    """The introspection response says the token is not active (code 310)."""
+    """The introspection response reports the token as not active (code 310)."""
 
     code, name, error, status = 310, "inactive", "invalid_token", 401
 

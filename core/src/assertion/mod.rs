@@ -26,14 +26,14 @@ pub use create::{
     MIN_JTI_RANDOM_BYTES,
 };
 
-/// Longest lifetime of an accepted assertion by default, in seconds from now to
+/// Default maximum lifetime of an accepted assertion, in seconds from now to
 /// its `exp`: an assertion is made for one request.
 pub const DEFAULT_ASSERTION_MAX_LIFETIME_SECONDS: u32 = 300;
 
 /// Largest client assertion accepted, in bytes.
 const MAX_ASSERTION_BYTES: usize = 8192;
 
-/// The receiving side's rules for client assertions: the audiences it answers to,
+/// The receiving side's rules for client assertions: the audiences it accepts,
 /// the algorithms, the longest lifetime and the leeway.
 #[derive(Clone, Debug)]
 pub struct AssertionVerifier {
@@ -92,7 +92,7 @@ impl AssertionVerifier {
     }
 
     /// Returns this verifier accepting only `algorithms`, which may include HS\*
-    /// for `client_secret_jwt` when the key set holds the client's secret.
+    /// for `client_secret_jwt` when the key set contains the client's secret.
     ///
     /// # Errors
     ///

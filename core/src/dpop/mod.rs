@@ -358,7 +358,7 @@ impl Validator {
         let token_text = credentials.token();
         let token = self.validate_bound(token_text.as_bytes(), now, buffer)?;
 
-        let jkt = match token.claims().get("cnf") {
+        let jkt = match token.claims().cnf {
             Some(Value::Object(cnf)) => cnf.get("jkt").and_then(|jkt| jkt.as_str()),
             _ => None,
         };
