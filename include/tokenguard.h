@@ -104,7 +104,7 @@ typedef enum tg_scheme {
 } tg_scheme;
 
 /**
- * The rules for client assertions and the clients' registered keys.
+ * The rules for client assertions and each registered client's keys.
  *
  * Immutable; any number of threads may use one verifier at once.
  */
@@ -323,6 +323,12 @@ typedef int32_t tg_status;
  * A client assertion with this issuer and `jti` was already accepted.
  */
 #define TG_REPLAYED 315
+
+/**
+ * A client assertion names a client (by `iss` or the request's `client_id`) that
+ * has no registered keys.
+ */
+#define TG_UNKNOWN_CLIENT 316
 
 /**
  * The configuration is invalid; the message names the field.
@@ -1407,16 +1413,24 @@ tg_status tg_validator_validate_certificate_bound(const struct tg_validator *val
  * for `client_secret_jwt`. An assertion may expire at most
  * `max_lifetime_seconds` after now (the core's default is 300), and
  * `leeway_seconds` (0 to 300, default 30) applies to every time check.
- * `jwks_ptr` is the JWK Set of the registered clients' keys. The inputs are
- * copied; the caller owns the verifier and frees it with
- * `tg_assertion_verifier_free`.
+ * `clients_ptr` is a JSON object whose members map each registered client's
+ * identifier to that client's JWK Set, such as
+ * `{"billing": {"keys": [...]}, "shipping": {"keys": [...]}}`. An assertion is
+ * verified only with the keys of the client it names, so one client cannot
+ * authenticate as another. The JSON reader keeps at most 256 member names open at
+ * once, shared by the client identifiers and the members of the key being read,
+ * so one document holds up to about 240 clients (248 when each key has the seven
+ * members of an EC key with `kid`, `use` and `alg`). The inputs are copied; the
+ * caller owns the verifier and frees it with `tg_assertion_verifier_free`.
  *
  * # Errors
  *
- * `TG_INVALID_CONFIG` for no audience, an empty algorithm list or a leeway above
- * 300; `TG_INVALID_ARGUMENT` for an unknown algorithm name; the key set errors of
- * `tg_validator_new`, with a message that starts with "jwks: ";
- * `TG_INVALID_UTF8`; `TG_NULL_POINTER`.
+ * `TG_INVALID_CONFIG` for no audience, no client, an empty client identifier, an
+ * empty algorithm list or a leeway above 300; `TG_INVALID_ARGUMENT` for an
+ * unknown algorithm name; `TG_MALFORMED` when `clients_ptr` is not strict JSON
+ * or a client's value is not an object; `TG_TOO_LARGE` above 4 MiB; the key set errors of
+ * `tg_validator_new` for a client's JWK Set, with a message that starts with
+ * "clients: " and names the client; `TG_INVALID_UTF8`; `TG_NULL_POINTER`.
  *
  * # Safety
  *
@@ -1429,17 +1443,20 @@ tg_status tg_assertion_verifier_new(const uint8_t *audiences_ptr,
                                     size_t algorithms_len,
                                     uint32_t max_lifetime_seconds,
                                     uint32_t leeway_seconds,
-                                    const uint8_t *jwks_ptr,
-                                    size_t jwks_len,
+                                    const uint8_t *clients_ptr,
+                                    size_t clients_len,
                                     struct tg_assertion_verifier **out_verifier);
 
 /**
  * Verifies a client assertion at `now`, records its `jti` in `cache` so that it
  * is accepted once, and writes the verified assertion to `*out_token`.
  *
- * With `client_id_len` not 0, the assertion's `iss` must equal `client_id_ptr`,
- * the `client_id` parameter of the request. The checks: the signature with a key
- * of the set, `typ` absent or `JWT`, `iss` equal to `sub`, `aud`, `exp` required
+ * The key that verifies the signature comes from the JWK Set of one client: the
+ * request's `client_id` parameter, passed as `client_id_ptr`, when the request
+ * has one (`client_id_len` not 0), else the assertion's `iss`, read before the
+ * signature is verified only to choose the keys. The verified `iss` must then
+ * equal that client. The checks: `typ` absent or `JWT`, the client's keys, the
+ * signature, `iss` equal to `sub`, `aud`, `exp` required
  * and within the maximum lifetime, `nbf` and `iat` not in the future, `jti`
  * required, then the replay check. The token has no JWS header; read the client
  * identifier with `tg_token_claim_string` for "iss", and free it with
@@ -1448,9 +1465,11 @@ tg_status tg_assertion_verifier_new(const uint8_t *audiences_ptr,
  * # Errors
  *
  * The signature and structure errors of `tg_validator_validate`;
- * `TG_WRONG_TYPE`; `TG_MISSING_CLAIM` for `iss`, `sub`, `aud`, `exp` or `jti`;
- * `TG_INVALID_CLAIM` for a `sub` other than `iss` or an `exp` too far ahead;
- * `TG_WRONG_ISSUER` for another client; `TG_WRONG_AUDIENCE`; `TG_EXPIRED`,
+ * `TG_WRONG_TYPE`; `TG_UNKNOWN_CLIENT` when no keys are registered for the
+ * client; `TG_MISSING_CLAIM` for `iss`, `sub`, `aud`, `exp` or `jti`;
+ * `TG_INVALID_CLAIM` for an `iss` that is not a string, a `sub` other than `iss`
+ * or an `exp` too far ahead; `TG_WRONG_ISSUER` for an `iss` other than the
+ * request's `client_id`; `TG_WRONG_AUDIENCE`; `TG_EXPIRED`,
  * `TG_NOT_YET_VALID`, `TG_ISSUED_IN_FUTURE`; `TG_REPLAYED`;
  * `TG_REPLAY_CACHE_FULL`; `TG_INVALID_UTF8`; `TG_NULL_POINTER`.
  *

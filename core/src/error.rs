@@ -132,6 +132,9 @@ pub enum Error {
     UseDpopNonce,
     /// A client assertion with this issuer and `jti` was already accepted.
     Replayed,
+    /// A client assertion names a client (by `iss`, or by the request's `client_id`)
+    /// that has no registered keys.
+    UnknownClient,
     /// A configuration value is invalid; no token was examined.
     InvalidConfig {
         /// The option that is invalid, as named in the builder.
@@ -432,6 +435,7 @@ impl Error {
             Self::InvalidDpopProof { .. } => 313,
             Self::UseDpopNonce => 314,
             Self::Replayed => 315,
+            Self::UnknownClient => 316,
             Self::InvalidConfig { .. } => 400,
             Self::RevocationListFull { .. } => 500,
             Self::ReplayCacheFull { .. } => 501,
@@ -468,6 +472,7 @@ impl Error {
             Self::InvalidDpopProof { .. } => "invalid_dpop_proof",
             Self::UseDpopNonce => "use_dpop_nonce",
             Self::Replayed => "replayed",
+            Self::UnknownClient => "unknown_client",
             Self::InvalidConfig { .. } => "invalid_config",
             Self::RevocationListFull { .. } => "revocation_list_full",
             Self::ReplayCacheFull { .. } => "replay_cache_full",
@@ -609,6 +614,7 @@ impl fmt::Display for Error {
                 f.write_str("DPoP proof must carry the nonce from the DPoP-Nonce header")
             }
             Self::Replayed => f.write_str("client assertion with this jti was already used"),
+            Self::UnknownClient => f.write_str("client assertion names a client with no registered keys"),
             Self::InvalidConfig { field, reason } => {
                 write!(f, "invalid configuration {field}: {reason}")
             }

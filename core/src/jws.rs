@@ -385,6 +385,14 @@ impl<'b> UnverifiedJws<'_, 'b> {
         &self.header
     }
 
+    /// Returns the decoded payload before its signature is verified.
+    ///
+    /// Only for choosing the verification key, as the header's `kid` is: nothing
+    /// read here may be trusted until [`verify`](Self::verify) succeeds.
+    pub(crate) const fn unverified_payload(&self) -> &'b [u8] {
+        self.payload
+    }
+
     /// Selects the key by `kid` and `alg` and verifies the signature.
     ///
     /// # Errors

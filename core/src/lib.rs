@@ -76,8 +76,9 @@ mod validator;
 
 pub use alg::{AlgSet, Algorithm};
 pub use assertion::{
-    AssertionBuilder, AssertionVerifier, ClientAssertion, DEFAULT_ASSERTION_LIFETIME_SECONDS,
-    DEFAULT_ASSERTION_MAX_LIFETIME_SECONDS, MAX_JTI_RANDOM_BYTES, MIN_JTI_RANDOM_BYTES,
+    AssertionBuilder, AssertionVerifier, ClientAssertion, ClientKeys, ClientRegistry,
+    DEFAULT_ASSERTION_LIFETIME_SECONDS, DEFAULT_ASSERTION_MAX_LIFETIME_SECONDS,
+    MAX_JTI_RANDOM_BYTES, MIN_JTI_RANDOM_BYTES,
 };
 pub use bearer::{parse_authorization, Challenge, Credentials, Scheme};
 pub use claims::{Claims, ScopeTokens};

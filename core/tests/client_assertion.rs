@@ -6,23 +6,26 @@ use serde_json::{json, Value};
 
 use signing::{key_set_json, with_corrupted_signature, SigningKey, NOW};
 use tokenguard::{
-    AlgSet, Algorithm, AssertionVerifier, Error, ExpiryRule, JwkSet, ReplayCache, TokenBuffer,
-    DEFAULT_ASSERTION_MAX_LIFETIME_SECONDS,
+    AlgSet, Algorithm, AssertionVerifier, ClientRegistry, Error, ExpiryRule, JwkSet, Part,
+    ReplayCache, TokenBuffer, DEFAULT_ASSERTION_MAX_LIFETIME_SECONDS,
 };
 
 const CLIENT_ID: &str = "billing-service";
 const TOKEN_ENDPOINT: &str = "https://auth.tokenguard.test/token";
 
+/// A client's signing key, and a registry in which its public key is registered
+/// for `CLIENT_ID`.
 struct Client {
     key: SigningKey,
-    keys: JwkSet,
+    clients: ClientRegistry,
 }
 
 impl Client {
     fn new(alg: Algorithm) -> Self {
         let key = SigningKey::for_algorithm(alg, "client-key", 1);
-        let keys = JwkSet::from_json(key_set_json(&[key.public_jwk()]).as_bytes()).unwrap();
-        Self { key, keys }
+        let mut clients = ClientRegistry::new();
+        clients.insert(CLIENT_ID, public_keys(&key)).unwrap();
+        Self { key, clients }
     }
 
     fn sign(&self, header: &Value, claims: &Value) -> String {
@@ -33,6 +36,10 @@ impl Client {
     fn assertion(&self, claims: &Value) -> String {
         self.sign(&header(&self.key), claims)
     }
+}
+
+fn public_keys(key: &SigningKey) -> JwkSet {
+    JwkSet::from_json(key_set_json(&[key.public_jwk()]).as_bytes()).unwrap()
 }
 
 fn header(key: &SigningKey) -> Value {
@@ -62,7 +69,7 @@ fn verify_with(
         .verify(
             assertion.as_bytes(),
             client_id,
-            &client.keys,
+            &client.clients,
             cache,
             NOW,
             &mut buffer,
@@ -134,7 +141,11 @@ fn replayed_assertion_rejected() {
 
 #[test]
 fn rejected_assertion_not_recorded() {
-    let client = Client::new(Algorithm::ES256);
+    let mut client = Client::new(Algorithm::ES256);
+    // The same key registered for another client verifies the signature, and
+    // the `iss` check after it rejects the assertion.
+    let keys = public_keys(&client.key);
+    client.clients.insert("other", keys).unwrap();
     let assertion = client.assertion(&claims("a-1"));
     let mut cache = ReplayCache::new(8).unwrap();
     let verifier = verifier();
@@ -314,4 +325,187 @@ fn verifier_config_checked() {
         &mut cache,
     );
     assert!(matches!(outcome, Err(Error::UnsupportedAlg { .. })));
+}
+
+/// Two clients registered with one verifier, each with its own key; both keys
+/// have the same `kid`, so that `kid` cannot tell them apart.
+struct TwoClients {
+    alpha: SigningKey,
+    beta: SigningKey,
+    clients: ClientRegistry,
+}
+
+impl TwoClients {
+    fn new() -> Self {
+        let alpha = SigningKey::generate(Algorithm::ES256, "client-key");
+        let beta = SigningKey::generate(Algorithm::ES256, "client-key");
+        let mut clients = ClientRegistry::new();
+        clients.insert("alpha", public_keys(&alpha)).unwrap();
+        clients.insert("beta", public_keys(&beta)).unwrap();
+        Self {
+            alpha,
+            beta,
+            clients,
+        }
+    }
+
+    fn verify(&self, assertion: &str, client_id: Option<&str>) -> Result<String, Error> {
+        let mut cache = ReplayCache::new(8).unwrap();
+        let mut buffer = TokenBuffer::new();
+        verifier()
+            .verify(
+                assertion.as_bytes(),
+                client_id,
+                &self.clients,
+                &mut cache,
+                NOW,
+                &mut buffer,
+            )
+            .map(|verified| verified.client_id().to_string())
+    }
+}
+
+fn claims_for(client_id: &str) -> Value {
+    json!({
+        "iss": client_id, "sub": client_id, "aud": TOKEN_ENDPOINT,
+        "exp": NOW + 60, "iat": NOW, "jti": "a-1",
+    })
+}
+
+fn signed(key: &SigningKey, claims: &Value) -> String {
+    key.sign_compact(&header(key).to_string(), &claims.to_string())
+}
+
+#[test]
+fn each_client_accepted_with_own_key() {
+    let two = TwoClients::new();
+    let alpha = signed(&two.alpha, &claims_for("alpha"));
+    let beta = signed(&two.beta, &claims_for("beta"));
+    assert_eq!(two.verify(&alpha, None), Ok("alpha".to_owned()));
+    assert_eq!(two.verify(&alpha, Some("alpha")), Ok("alpha".to_owned()));
+    assert_eq!(two.verify(&beta, None), Ok("beta".to_owned()));
+    assert_eq!(two.verify(&beta, Some("beta")), Ok("beta".to_owned()));
+}
+
+#[test]
+fn client_cannot_sign_for_another() {
+    let two = TwoClients::new();
+    // alpha signs an assertion that names beta: beta's keys do not verify it,
+    // whether beta is named by `iss` alone or by the request too.
+    let forged = signed(&two.alpha, &claims_for("beta"));
+    assert_eq!(two.verify(&forged, None), Err(Error::BadSignature));
+    assert_eq!(two.verify(&forged, Some("beta")), Err(Error::BadSignature));
+    // With the request naming alpha, alpha's key verifies, but `iss` names beta.
+    assert_eq!(two.verify(&forged, Some("alpha")), Err(Error::WrongIssuer));
+
+    // A `kid` that only alpha's set has does not reach alpha's keys either.
+    let mut header = header(&two.alpha);
+    header["kid"] = json!("alpha-only");
+    let mut clients = ClientRegistry::new();
+    let alpha_keys = JwkSet::from_json(
+        key_set_json(&[two.alpha.public_jwk().replace("client-key", "alpha-only")]).as_bytes(),
+    )
+    .unwrap();
+    clients.insert("alpha", alpha_keys).unwrap();
+    clients.insert("beta", public_keys(&two.beta)).unwrap();
+    let forged = two
+        .alpha
+        .sign_compact(&header.to_string(), &claims_for("beta").to_string());
+    let mut cache = ReplayCache::new(8).unwrap();
+    let mut buffer = TokenBuffer::new();
+    let outcome = verifier().verify(
+        forged.as_bytes(),
+        None,
+        &clients,
+        &mut cache,
+        NOW,
+        &mut buffer,
+    );
+    assert_eq!(outcome.map(|_| ()), Err(Error::UnknownKid));
+}
+
+#[test]
+fn request_client_id_must_match() {
+    let two = TwoClients::new();
+    let alpha = signed(&two.alpha, &claims_for("alpha"));
+    // Naming beta selects beta's keys, which do not verify alpha's signature.
+    assert_eq!(two.verify(&alpha, Some("beta")), Err(Error::BadSignature));
+    assert_eq!(two.verify(&alpha, Some("gamma")), Err(Error::UnknownClient));
+}
+
+#[test]
+fn unknown_client_rejected() {
+    let two = TwoClients::new();
+    let stranger = SigningKey::generate(Algorithm::ES256, "client-key");
+    let assertion = signed(&stranger, &claims_for("gamma"));
+    assert_eq!(two.verify(&assertion, None), Err(Error::UnknownClient));
+    assert_eq!(
+        two.verify(&assertion, Some("gamma")),
+        Err(Error::UnknownClient)
+    );
+    // A registered client's own key does not make an unknown `iss` acceptable.
+    let assertion = signed(&two.alpha, &claims_for("gamma"));
+    assert_eq!(two.verify(&assertion, None), Err(Error::UnknownClient));
+}
+
+#[test]
+fn unverified_issuer_checked() {
+    let two = TwoClients::new();
+    // Without a request client_id the key lookup needs `iss` as a string.
+    let mut no_iss = claims_for("alpha");
+    no_iss.as_object_mut().unwrap().remove("iss");
+    let mut number_iss = claims_for("alpha");
+    number_iss["iss"] = json!(7);
+    let mut null_iss = claims_for("alpha");
+    null_iss["iss"] = Value::Null;
+    let cases = [
+        (no_iss, missing("iss")),
+        (null_iss, missing("iss")),
+        (number_iss, invalid("iss")),
+    ];
+    for (claims, expected) in cases {
+        let assertion = signed(&two.alpha, &claims);
+        assert_eq!(two.verify(&assertion, None), Err(expected), "{claims}");
+    }
+
+    let not_json = two
+        .alpha
+        .sign_compact(&header(&two.alpha).to_string(), "not json");
+    assert!(matches!(
+        two.verify(&not_json, None),
+        Err(Error::Malformed {
+            part: Part::Payload,
+            ..
+        })
+    ));
+    // An escaped `iss` selects the client it spells.
+    let escaped = r#"{"iss":"\u0061lpha","sub":"alpha","aud":"https://auth.tokenguard.test/token","exp":1767225660,"jti":"a-1"}"#;
+    let assertion = two
+        .alpha
+        .sign_compact(&header(&two.alpha).to_string(), escaped);
+    assert_eq!(two.verify(&assertion, None), Ok("alpha".to_owned()));
+}
+
+#[test]
+fn registry_rejects_bad_client_ids() {
+    let key = SigningKey::generate(Algorithm::ES256, "client-key");
+    let mut clients = ClientRegistry::new();
+    assert!(clients.is_empty());
+    assert!(matches!(
+        clients.insert("", public_keys(&key)),
+        Err(Error::InvalidConfig {
+            field: "client_id",
+            ..
+        })
+    ));
+    clients.insert("alpha", public_keys(&key)).unwrap();
+    assert!(matches!(
+        clients.insert("alpha", public_keys(&key)),
+        Err(Error::InvalidConfig {
+            field: "client_id",
+            ..
+        })
+    ));
+    assert_eq!(clients.len(), 1);
+    assert_eq!(clients.client_ids().collect::<Vec<_>>(), ["alpha"]);
 }

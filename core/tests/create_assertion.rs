@@ -5,8 +5,8 @@ use std::path::Path;
 use base64ct::{Base64UrlUnpadded, Encoding};
 use serde_json::{json, Value};
 use tokenguard::{
-    AlgSet, Algorithm, AssertionBuilder, AssertionVerifier, Error, Jwk, JwkSet, MismatchReason,
-    ReplayCache, SigningKey, TokenBuffer, DEFAULT_ASSERTION_LIFETIME_SECONDS,
+    AlgSet, Algorithm, AssertionBuilder, AssertionVerifier, ClientRegistry, Error, Jwk, JwkSet,
+    MismatchReason, ReplayCache, SigningKey, TokenBuffer, DEFAULT_ASSERTION_LIFETIME_SECONDS,
 };
 
 const CLIENT_ID: &str = "billing-service";
@@ -20,9 +20,13 @@ fn rsa_key() -> SigningKey {
     SigningKey::from_jwk(&std::fs::read(path).unwrap()).unwrap()
 }
 
-fn public_keys(key: &SigningKey) -> JwkSet {
+/// Returns a registry with the public key of `key` as the keys of `CLIENT_ID`.
+fn public_keys(key: &SigningKey) -> ClientRegistry {
     let jwk = key.public_jwk(key.kid(), None).unwrap();
-    JwkSet::from_json(format!("{{\"keys\":[{jwk}]}}").as_bytes()).unwrap()
+    let keys = JwkSet::from_json(format!("{{\"keys\":[{jwk}]}}").as_bytes()).unwrap();
+    let mut clients = ClientRegistry::new();
+    clients.insert(CLIENT_ID, keys).unwrap();
+    clients
 }
 
 fn builder() -> AssertionBuilder<'static> {
@@ -31,7 +35,7 @@ fn builder() -> AssertionBuilder<'static> {
 
 fn verify(
     verifier: &AssertionVerifier,
-    keys: &JwkSet,
+    keys: &ClientRegistry,
     assertion: &str,
     cache: &mut ReplayCache,
     now: i64,
@@ -141,10 +145,12 @@ fn created_assertion_expires_after_lifetime() {
 fn hmac_assertion_for_client_secret_jwt() {
     let secret = [42u8; 32];
     let key = SigningKey::hmac_secret(Algorithm::HS256, &secret).unwrap();
-    let keys = JwkSet::from_keys(vec![
+    let secret_set = JwkSet::from_keys(vec![
         Jwk::hmac_secret(None, Algorithm::HS256, &secret).unwrap()
     ])
     .unwrap();
+    let mut keys = ClientRegistry::new();
+    keys.insert(CLIENT_ID, secret_set).unwrap();
     let verifier = AssertionVerifier::new(&[TOKEN_ENDPOINT])
         .unwrap()
         .with_algorithms(AlgSet::of(&[Algorithm::HS256]))

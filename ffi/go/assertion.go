@@ -6,15 +6,17 @@ package tokenguard
 import "C"
 
 import (
+	"encoding/json"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 )
 
-// AssertionVerifier verifies RFC 7523 client assertions against the
-// registered clients' keys. It is immutable and safe for concurrent use.
-// Close frees it.
+// AssertionVerifier verifies RFC 7523 client assertions, each with the keys
+// registered for the client it names. It is immutable and safe for concurrent
+// use. Close frees it.
 type AssertionVerifier struct {
 	mu  sync.RWMutex
 	ptr *C.tg_assertion_verifier
@@ -34,8 +36,11 @@ type AssertionVerifierConfig struct {
 	MaxLifetime time.Duration
 	// Leeway is the clock leeway of every time check, at most 300 seconds.
 	Leeway time.Duration
-	// JWKS is the JWK Set of the registered clients' keys.
-	JWKS []byte
+	// Clients maps each registered client's identifier to that client's JWK
+	// Set. An assertion is verified only with the keys of the client it names,
+	// so one client cannot sign an assertion that authenticates another. At
+	// least one client is required, and a verifier holds up to about 240.
+	Clients map[string][]byte
 }
 
 // NewAssertionVerifier builds a verifier from config.
@@ -57,20 +62,24 @@ func NewAssertionVerifier(config AssertionVerifierConfig) (*AssertionVerifier, e
 	if err != nil {
 		return nil, err
 	}
+	clients, err := clientsDocument(config.Clients)
+	if err != nil {
+		return nil, err
+	}
 	inputs := [][]byte{
 		[]byte(strings.Join(config.Audiences, " ")),
 		[]byte(strings.Join(config.Algorithms, " ")),
+		clients,
 	}
 	audiencesPtr, audiencesLen := bytesArg(inputs[0])
 	algorithmsPtr, algorithmsLen := bytesArg(inputs[1])
-	jwksPtr, jwksLen := bytesArg(config.JWKS)
+	clientsPtr, clientsLen := bytesArg(inputs[2])
 	var ptr *C.tg_assertion_verifier
 	err = call("", "", func() C.tg_status {
 		return C.tg_assertion_verifier_new(audiencesPtr, audiencesLen, algorithmsPtr,
-			algorithmsLen, maxLifetimeSeconds, leewaySeconds, jwksPtr, jwksLen, &ptr)
+			algorithmsLen, maxLifetimeSeconds, leewaySeconds, clientsPtr, clientsLen, &ptr)
 	})
 	runtime.KeepAlive(inputs)
-	runtime.KeepAlive(config.JWKS)
 	if err != nil {
 		return nil, err
 	}
@@ -91,10 +100,33 @@ func (v *AssertionVerifier) Close() error {
 	return nil
 }
 
+// clientsDocument returns the JSON object of client identifiers and JWK Sets
+// that tg_assertion_verifier_new reads.
+func clientsDocument(clients map[string][]byte) ([]byte, error) {
+	document := make(map[string]json.RawMessage, len(clients))
+	for clientID, jwks := range clients {
+		// Marshal checks that each set is one JSON value, so that no set can add
+		// members for another client to the document.
+		if !json.Valid(jwks) {
+			return nil, &Error{
+				Code:       ErrMalformed.Code,
+				Name:       ErrMalformed.Name,
+				Message:    "clients: the JWK Set of client " + strconv.Quote(clientID) + " is not valid JSON",
+				HTTPStatus: ErrMalformed.HTTPStatus,
+			}
+		}
+		document[clientID] = jwks
+	}
+	return json.Marshal(document)
+}
+
 // Verify verifies a client assertion at the current time and records its jti
 // in cache, so that it is accepted once; a second use matches ErrReplayed.
-// With clientID not "", the assertion's iss must equal it. The returned token
-// has the assertion's claims and no header; its Issuer is the client id.
+// The keys come from the client that clientID names, or, when clientID is "",
+// from the client that the assertion's iss names (read before the signature is
+// verified, only to choose the keys); the verified iss must equal that client.
+// An unregistered client matches ErrUnknownClient. The returned token has the
+// assertion's claims and no header; its Issuer is the client id.
 func (v *AssertionVerifier) Verify(assertion, clientID string, cache *ReplayCache) (*Token, error) {
 	return v.VerifyAt(assertion, clientID, cache, time.Now())
 }

@@ -218,11 +218,17 @@ func TestCertificateBoundToken(t *testing.T) {
 }
 
 func TestClientAssertions(t *testing.T) {
-	client := generateKey(t, "ES256", "billing-key")
+	// Two clients whose keys share a kid, so that only the client id tells
+	// them apart.
+	client := generateKey(t, "ES256", "client-key")
+	shipping := generateKey(t, "ES256", "client-key")
 	verifier, err := NewAssertionVerifier(AssertionVerifierConfig{
 		Audiences: []string{issuer + "/token", issuer},
 		Leeway:    30 * time.Second,
-		JWKS:      keySet(t, client),
+		Clients: map[string][]byte{
+			"billing":  keySet(t, client),
+			"shipping": keySet(t, shipping),
+		},
 	})
 	if err != nil {
 		t.Fatalf("NewAssertionVerifier: %v", err)
@@ -251,12 +257,63 @@ func TestClientAssertions(t *testing.T) {
 		t.Errorf("second use: %v, want ErrReplayed", err)
 	}
 
+	own, err := shipping.CreateClientAssertion(ClientAssertion{ClientID: "shipping", Audience: issuer})
+	if err != nil {
+		t.Fatalf("CreateClientAssertion: %v", err)
+	}
+	token, err = verifier.Verify(own, "", cache)
+	if err != nil {
+		t.Fatalf("shipping's own assertion: %v", err)
+	}
+	if got := token.Issuer(); got != "shipping" {
+		t.Errorf("Issuer() = %q, want shipping", got)
+	}
+	token.Close()
+
+	// billing signs an assertion that names shipping.
+	forged, err := client.CreateClientAssertion(ClientAssertion{ClientID: "shipping", Audience: issuer})
+	if err != nil {
+		t.Fatalf("CreateClientAssertion: %v", err)
+	}
+	for _, clientID := range []string{"", "shipping"} {
+		if _, err := verifier.Verify(forged, clientID, cache); !errors.Is(err, ErrBadSignature) {
+			t.Errorf("billing's key for shipping, client id %q: %v, want ErrBadSignature", clientID, err)
+		}
+	}
+	if _, err := verifier.Verify(forged, "billing", cache); !errors.Is(err, ErrWrongIssuer) {
+		t.Errorf("iss shipping, client id billing: %v, want ErrWrongIssuer", err)
+	}
+
 	fresh, err := client.CreateClientAssertion(spec)
 	if err != nil {
 		t.Fatalf("CreateClientAssertion: %v", err)
 	}
-	if _, err := verifier.VerifyAt(fresh, "shipping", cache, time.Now()); !errors.Is(err, ErrWrongIssuer) {
-		t.Errorf("another client id: %v, want ErrWrongIssuer", err)
+	if _, err := verifier.Verify(fresh, "stranger", cache); !errors.Is(err, ErrUnknownClient) {
+		t.Errorf("unregistered client id: %v, want ErrUnknownClient", err)
+	}
+	stranger, err := client.CreateClientAssertion(ClientAssertion{ClientID: "stranger", Audience: issuer})
+	if err != nil {
+		t.Fatalf("CreateClientAssertion: %v", err)
+	}
+	if _, err := verifier.Verify(stranger, "", cache); !errors.Is(err, ErrUnknownClient) {
+		t.Errorf("unregistered iss: %v, want ErrUnknownClient", err)
+	}
+
+	badClients := []struct {
+		name    string
+		clients map[string][]byte
+		want    error
+	}{
+		{"none", nil, ErrInvalidConfig},
+		{"empty id", map[string][]byte{"": keySet(t, client)}, ErrInvalidConfig},
+		{"not JSON", map[string][]byte{"billing": []byte(`{"keys":[]}, "x": {}`)}, ErrMalformed},
+		{"not a set", map[string][]byte{"billing": []byte(`{"keys":{}}`)}, ErrMalformed},
+	}
+	for _, bad := range badClients {
+		config := AssertionVerifierConfig{Audiences: []string{issuer}, Clients: bad.clients}
+		if _, err := NewAssertionVerifier(config); !errors.Is(err, bad.want) {
+			t.Errorf("clients %s: %v, want %v", bad.name, err, bad.want)
+		}
 	}
 	if _, err := client.CreateClientAssertionAt(spec, now, make([]byte, 15)); !errors.Is(err, ErrInvalidConfig) {
 		t.Errorf("short jti random: %v, want ErrInvalidConfig", err)

@@ -85,6 +85,7 @@ var (
 	ErrInvalidDPoPProof    = sentinel(C.TG_INVALID_DPOP_PROOF)
 	ErrUseDPoPNonce        = sentinel(C.TG_USE_DPOP_NONCE)
 	ErrReplayed            = sentinel(C.TG_REPLAYED)
+	ErrUnknownClient       = sentinel(C.TG_UNKNOWN_CLIENT)
 	ErrInvalidConfig       = sentinel(C.TG_INVALID_CONFIG)
 	ErrRevocationListFull  = sentinel(C.TG_REVOCATION_LIST_FULL)
 	ErrReplayCacheFull     = sentinel(C.TG_REPLAY_CACHE_FULL)

@@ -68,7 +68,7 @@ func TestSentinelsMatchLibrary(t *testing.T) {
 		ErrRevocationListFull: "revocation_list_full", ErrSigningFailed: "signing_failed",
 		ErrCertificateMismatch: "certificate_mismatch", ErrInvalidDPoPProof: "invalid_dpop_proof",
 		ErrUseDPoPNonce: "use_dpop_nonce", ErrReplayed: "replayed",
-		ErrReplayCacheFull: "replay_cache_full",
+		ErrReplayCacheFull: "replay_cache_full", ErrUnknownClient: "unknown_client",
 	}
 	codes := map[int]bool{}
 	for sentinel, name := range sentinels {

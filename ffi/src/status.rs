@@ -76,6 +76,9 @@ pub const TG_INVALID_DPOP_PROOF: tg_status = 313;
 pub const TG_USE_DPOP_NONCE: tg_status = 314;
 /// A client assertion with this issuer and `jti` was already accepted.
 pub const TG_REPLAYED: tg_status = 315;
+/// A client assertion names a client (by `iss` or the request's `client_id`) that
+/// has no registered keys.
+pub const TG_UNKNOWN_CLIENT: tg_status = 316;
 /// The configuration is invalid; the message names the field.
 pub const TG_INVALID_CONFIG: tg_status = 400;
 /// A revocation list has no room and no expired entry to evict; the revocation
@@ -190,7 +193,7 @@ const fn status(status: tg_status, name: &'static CStr, message: &'static CStr) 
 }
 
 /// Every status this version knows, in increasing order.
-pub(crate) const STATUSES: [StatusInfo; 39] = [
+pub(crate) const STATUSES: [StatusInfo; 40] = [
     status(TG_OK, c"ok", c"success"),
     status(TG_MALFORMED, c"malformed", c"the input is not well-formed"),
     status(
@@ -316,6 +319,11 @@ pub(crate) const STATUSES: [StatusInfo; 39] = [
         c"client assertion with this jti was already used",
     ),
     status(
+        TG_UNKNOWN_CLIENT,
+        c"unknown_client",
+        c"client assertion names a client with no registered keys",
+    ),
+    status(
         TG_INVALID_CONFIG,
         c"invalid_config",
         c"the configuration is invalid",
@@ -429,6 +437,7 @@ pub(crate) fn sample_error(status: tg_status) -> Option<Error> {
         },
         TG_USE_DPOP_NONCE => Error::UseDpopNonce,
         TG_REPLAYED => Error::Replayed,
+        TG_UNKNOWN_CLIENT => Error::UnknownClient,
         TG_INVALID_CONFIG => Error::InvalidConfig {
             field: "",
             reason: "",
@@ -548,6 +557,7 @@ mod tests {
         assert_eq!(tg_status_http_status(TG_INVALID_DPOP_PROOF), 401);
         assert_eq!(tg_status_http_status(TG_USE_DPOP_NONCE), 401);
         assert_eq!(tg_status_http_status(TG_REPLAYED), 401);
+        assert_eq!(tg_status_http_status(TG_UNKNOWN_CLIENT), 401);
         assert_eq!(tg_status_http_status(777), 500);
     }
 

@@ -4,17 +4,18 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::{Arc, PoisonError};
 
 use pyo3::prelude::*;
-use tokenguard::{AlgSet, Algorithm, Error, JwkSet, TokenBuffer};
+use pyo3::types::{PyBytes, PyDict, PyMapping, PyString};
+use tokenguard::{AlgSet, Algorithm, ClientRegistry, Error, JwkSet, TokenBuffer};
 
 use crate::config::{now_seconds, KeySource};
 use crate::dpop::{owned, ReplayCache};
-use crate::errors::{internal_error, token_error};
+use crate::errors::{config_error, internal_error, token_error, token_error_in, type_error};
 
-/// The rules for client assertions and the registered clients' keys.
+/// The rules for client assertions and each registered client's keys.
 #[pyclass(frozen, module = "tokenguard._native")]
 pub(crate) struct AssertionVerifier {
     verifier: Arc<tokenguard::AssertionVerifier>,
-    keys: Arc<JwkSet>,
+    clients: Arc<ClientRegistry>,
 }
 
 /// A client assertion that passed every check.
@@ -33,11 +34,11 @@ impl AssertionVerifier {
     // Literal defaults, as for `DpopVerifier`, so that the text signature shows them.
     #[new]
     #[pyo3(signature = (
-        jwks, *, audiences, algorithms = None, max_lifetime = 300, leeway = 30,
+        clients, *, audiences, algorithms = None, max_lifetime = 300, leeway = 30,
     ))]
     fn new(
         py: Python<'_>,
-        jwks: &Bound<'_, PyAny>,
+        clients: &Bound<'_, PyAny>,
         audiences: Vec<String>,
         algorithms: Option<Vec<String>>,
         max_lifetime: u32,
@@ -55,10 +56,10 @@ impl AssertionVerifier {
             }
             verifier = verifier.with_algorithms(set).map_err(error)?;
         }
-        let keys = KeySource::read(py, Some(jwks), None)?.into_key_set(py)?;
+        let clients = read_clients(py, clients)?;
         Ok(Self {
             verifier: Arc::new(verifier),
-            keys: Arc::new(keys),
+            clients: Arc::new(clients),
         })
     }
 
@@ -75,7 +76,7 @@ impl AssertionVerifier {
         let assertion = owned(py, assertion, "assertion")?;
         let now = now_seconds(py, now)?;
         let verifier = Arc::clone(&self.verifier);
-        let keys = Arc::clone(&self.keys);
+        let clients = Arc::clone(&self.clients);
         let cache = cache.shared();
         let outcome = py.detach(move || {
             catch_unwind(AssertUnwindSafe(|| {
@@ -85,7 +86,7 @@ impl AssertionVerifier {
                     .verify(
                         &assertion,
                         client_id.as_deref(),
-                        &keys,
+                        &*clients,
                         &mut cache,
                         now,
                         &mut buffer,
@@ -109,4 +110,51 @@ impl AssertionVerifier {
             Err(_) => Err(internal_error(py, "the native verifier panicked")),
         }
     }
+}
+
+/// Reads `clients`, a mapping of client identifiers to JWK Sets (`str`, `bytes` or
+/// `dict` each).
+fn read_clients(py: Python<'_>, clients: &Bound<'_, PyAny>) -> PyResult<ClientRegistry> {
+    let expected = "a mapping of client ids to JWK Sets";
+    let mapping = clients
+        .cast::<PyMapping>()
+        .map_err(|_| type_error(py, "clients", expected, clients))?;
+    let mut registry = ClientRegistry::new();
+    for item in mapping.items()?.iter() {
+        let (client_id, jwks) = item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()?;
+        let client_id = client_id
+            .cast::<PyString>()
+            .map_err(|_| type_error(py, "a client id in clients", "a str", &client_id))?
+            .to_cow()
+            .map_err(|_| config_error(py, "clients: a client id is not valid Unicode"))?
+            .into_owned();
+        let context = format!("clients[{client_id:?}]");
+        let is_document = jwks.is_instance_of::<PyString>()
+            || jwks.is_instance_of::<PyBytes>()
+            || jwks.is_instance_of::<PyDict>();
+        if !is_document {
+            // Such as a JWK Set passed in place of the mapping, whose `keys` list
+            // then reads as the set of a client named "keys".
+            let message = format!(
+                "{context} must be a str, bytes or dict JWK Set: clients maps each client \
+                 id to that client's JWK Set"
+            );
+            return Err(config_error(py, &message));
+        }
+        let keys = match KeySource::read(py, Some(&jwks), None)? {
+            KeySource::Document(text) => JwkSet::from_json(&text),
+            KeySource::Secrets(keys, _) => JwkSet::from_keys(keys),
+        };
+        let keys = keys.map_err(|error| token_error_in(py, &context, &error))?;
+        registry
+            .insert(&client_id, keys)
+            .map_err(|error| token_error_in(py, &context, &error))?;
+    }
+    if registry.is_empty() {
+        return Err(config_error(
+            py,
+            "clients: at least one client with its JWK Set is required",
+        ));
+    }
+    Ok(registry)
 }

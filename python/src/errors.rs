@@ -22,6 +22,21 @@ pub(crate) fn token_error(py: Python<'_>, error: &Error) -> PyErr {
     )
 }
 
+/// Builds the exception for a core `error` about the input `context`, whose name
+/// starts the message.
+pub(crate) fn token_error_in(py: Python<'_>, context: &str, error: &Error) -> PyErr {
+    let bearer = error.bearer_error().map(|code| code.as_str());
+    let message = format!("{context}: {error}");
+    build(
+        py,
+        error.name(),
+        error.code(),
+        bearer,
+        error.http_status(),
+        &message,
+    )
+}
+
 /// Builds an `InvalidConfig` for an option the binding itself rejects.
 pub(crate) fn config_error(py: Python<'_>, message: &str) -> PyErr {
     build(py, "invalid_config", 400, None, 500, message)

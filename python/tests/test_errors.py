@@ -46,6 +46,7 @@ ERROR_TABLE = [
     (tokenguard.InvalidDpopProof, "invalid_dpop_proof", 313, "invalid_dpop_proof", 401),
     (tokenguard.UseDpopNonce, "use_dpop_nonce", 314, "use_dpop_nonce", 401),
     (tokenguard.Replayed, "replayed", 315, "invalid_token", 401),
+    (tokenguard.UnknownClient, "unknown_client", 316, "invalid_token", 401),
     (tokenguard.ReplayCacheFull, "replay_cache_full", 501, None, 500),
 ]
 

@@ -203,7 +203,7 @@ def test_certificate_bound_token(issuer: SigningKey, validator: Validator):
 def test_client_assertion_round_trip(client: tokenguard.SigningKey):
     public_jwk = json.loads(client.public_jwk() or "")
     verifier = AssertionVerifier(
-        {"keys": [public_jwk]}, audiences=[TOKEN_ENDPOINT, ISSUER], leeway=30
+        {"billing": {"keys": [public_jwk]}}, audiences=[TOKEN_ENDPOINT, ISSUER], leeway=30
     )
     cache = ReplayCache(8)
     assertion = create_client_assertion(
@@ -236,16 +236,68 @@ def test_client_assertion_round_trip(client: tokenguard.SigningKey):
         verifier.verify(assertion, cache=cache, now=NOW)
 
     fresh = create_client_assertion(client, client_id="billing", audience=ISSUER)
-    with pytest.raises(tokenguard.WrongIssuer):
+    with pytest.raises(tokenguard.UnknownClient):
         verifier.verify(fresh, cache=cache, client_id="shipping")
     assert verifier.verify(fresh, cache=cache).client_id == "billing"
+
+
+def test_client_assertion_per_client_keys():
+    # Both keys have one kid, so that only the client id tells them apart.
+    billing = tokenguard.SigningKey.generate("ES256", kid="key-1")
+    shipping = tokenguard.SigningKey.generate("ES256", kid="key-1")
+    clients = {
+        "billing": {"keys": [json.loads(billing.public_jwk() or "")]},
+        "shipping": {"keys": [json.loads(shipping.public_jwk() or "")]},
+    }
+    verifier = AssertionVerifier(clients, audiences=[TOKEN_ENDPOINT])
+    cache = ReplayCache(16)
+
+    def make(key: tokenguard.SigningKey, client_id: str) -> str:
+        return create_client_assertion(key, client_id=client_id, audience=TOKEN_ENDPOINT, now=NOW)
+
+    for key, client_id in [(billing, "billing"), (shipping, "shipping")]:
+        assert verifier.verify(make(key, client_id), cache=cache, now=NOW).client_id == client_id
+        own = verifier.verify(make(key, client_id), cache=cache, client_id=client_id, now=NOW)
+        assert own.client_id == client_id
+
+    # billing's key signing an assertion that names shipping.
+    forged = make(billing, "shipping")
+    with pytest.raises(tokenguard.BadSignature):
+        verifier.verify(forged, cache=cache, now=NOW)
+    with pytest.raises(tokenguard.BadSignature):
+        verifier.verify(forged, cache=cache, client_id="shipping", now=NOW)
+    with pytest.raises(tokenguard.WrongIssuer):
+        verifier.verify(forged, cache=cache, client_id="billing", now=NOW)
+
+    with pytest.raises(tokenguard.UnknownClient):
+        verifier.verify(make(billing, "stranger"), cache=cache, now=NOW)
+    with pytest.raises(tokenguard.UnknownClient):
+        verifier.verify(make(billing, "billing"), cache=cache, client_id="stranger", now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("clients", "expected", "message"),
+    [
+        ({}, tokenguard.InvalidConfig, "at least one client"),
+        ({"keys": []}, tokenguard.InvalidConfig, 'clients["keys"] must be'),
+        ({"billing": {"keys": {}}}, tokenguard.Malformed, 'clients["billing"]'),
+        ({"": {"keys": []}}, tokenguard.InvalidConfig, "client_id"),
+        ({1: {"keys": []}}, tokenguard.Malformed, "client id"),
+        ([("billing", {"keys": []})], tokenguard.Malformed, "clients must be a mapping"),
+        ({"billing": 7}, tokenguard.InvalidConfig, 'clients["billing"] must be'),
+    ],
+)
+def test_assertion_verifier_clients_checked(clients: Any, expected: type, message: str):
+    with pytest.raises(expected) as raised:
+        AssertionVerifier(clients, audiences=[TOKEN_ENDPOINT])
+    assert message in str(raised.value)
 
 
 def test_client_secret_jwt():
     secret = b"\x2a" * 32
     key = tokenguard.SigningKey.from_hmac_secret("HS256", secret)
     verifier = AssertionVerifier(
-        {"keys": [{"kty": "oct", "k": b64url(secret), "alg": "HS256"}]},
+        {"c": {"keys": [{"kty": "oct", "k": b64url(secret), "alg": "HS256"}]}},
         audiences=[TOKEN_ENDPOINT],
         algorithms=["HS256"],
     )

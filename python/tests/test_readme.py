@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
         "s2s_client.py",
         "dpop_api.py",
         "mtls_api.py",
+        "assertion_api.py",
     ],
 )
 def test_readme_shows_example(example: str) -> None:

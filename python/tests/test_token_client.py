@@ -129,7 +129,7 @@ def test_private_key_jwt_assertion(server: TokenServer):
         tokens.token()
         tokens.invalidate()
         tokens.token()
-    verifier = AssertionVerifier(public, audiences=[server.url])
+    verifier = AssertionVerifier({"billing": public}, audiences=[server.url])
     cache = ReplayCache(8)
     jtis = set()
     for request in server.requests:

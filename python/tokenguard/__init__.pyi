@@ -32,6 +32,7 @@ from tokenguard._errors import SigningFailed as SigningFailed
 from tokenguard._errors import TokenError as TokenError
 from tokenguard._errors import TokenRequestError as TokenRequestError
 from tokenguard._errors import TooLarge as TooLarge
+from tokenguard._errors import UnknownClient as UnknownClient
 from tokenguard._errors import UnknownKeyId as UnknownKeyId
 from tokenguard._errors import UnsupportedAlgorithm as UnsupportedAlgorithm
 from tokenguard._errors import UnsupportedCrit as UnsupportedCrit
@@ -130,6 +131,7 @@ __all__ = [
     "TokenError",
     "TokenRequestError",
     "TooLarge",
+    "UnknownClient",
     "UnknownKeyId",
     "UnsupportedAlgorithm",
     "UnsupportedCrit",

@@ -273,6 +273,12 @@ class Replayed(TokenError):
     code, name, error, status = 315, "replayed", "invalid_token", 401
 
 
+class UnknownClient(TokenError):
+    """A client assertion names a client with no registered keys (code 316)."""
+
+    code, name, error, status = 316, "unknown_client", "invalid_token", 401
+
+
 class ReplayCacheFull(TokenError):
     """A ``ReplayCache`` is full of unexpired entries; the proof was rejected (code 501)."""
 
@@ -311,6 +317,7 @@ _BY_NAME: dict[str, type[TokenError]] = {
         InvalidDpopProof,
         UseDpopNonce,
         Replayed,
+        UnknownClient,
         ReplayCacheFull,
     )
 }

@@ -357,11 +357,12 @@ class VerifiedAssertion:
 
 @final
 class AssertionVerifier:
-    """Verifies RFC 7523 client assertions against the registered clients' keys."""
+    """Verifies RFC 7523 client assertions, each with the keys registered for the
+    client it names."""
 
     def __new__(
         cls,
-        jwks: _JwkSetSource,
+        clients: Mapping[str, _JwkSetSource],
         *,
         audiences: Sequence[str],
         algorithms: Sequence[str] | None = None,
@@ -370,8 +371,12 @@ class AssertionVerifier:
     ) -> AssertionVerifier:
         """Accept assertions whose ``aud`` contains one of ``audiences`` (the token
         endpoint URL, the issuer identifier), signed with ``algorithms`` (default:
-        every asymmetric one; name HS* for ``client_secret_jwt``) by a key of
-        ``jwks``, expiring at most ``max_lifetime`` seconds from now."""
+        every asymmetric one; name HS* for ``client_secret_jwt``) by a key of the
+        client they name, expiring at most ``max_lifetime`` seconds from now.
+
+        ``clients`` maps each registered client id to that client's JWK Set, so
+        that one client's key cannot authenticate another client.
+        """
     def verify(
         self,
         assertion: str | bytes,
@@ -382,8 +387,11 @@ class AssertionVerifier:
     ) -> VerifiedAssertion:
         """Verify ``assertion`` and record its ``jti`` in ``cache``.
 
-        With ``client_id``, the request's ``client_id`` parameter, ``iss`` must
-        equal it. A second use raises ``Replayed``.
+        The keys are those of ``client_id``, the request's ``client_id``
+        parameter, or without it those of the client that ``iss`` names (read
+        before the signature is verified, only to choose the keys). The
+        verified ``iss`` must equal that client, else ``WrongIssuer``. An
+        unregistered client raises ``UnknownClient``, a second use ``Replayed``.
         """
 
 @final

@@ -5,8 +5,10 @@
 //! [`AssertionBuilder`] makes them on the client's side, and
 //! [`AssertionVerifier`] checks them on the receiving side.
 
+mod clients;
 mod create;
 
+use alloc::borrow::Cow;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
@@ -14,12 +16,12 @@ use crate::alg::AlgSet;
 use crate::claims::Claims;
 use crate::crypto::Sha256;
 use crate::dpop::ReplayCache;
-use crate::error::Error;
-use crate::json::JsonStr;
-use crate::jwk::JwkSet;
+use crate::error::{Error, Part};
+use crate::json::{self, JsonStr, Value};
 use crate::jws::{JwsVerifier, TokenBuffer};
 use crate::policy::{DEFAULT_LEEWAY_SECONDS, MAX_LEEWAY_SECONDS};
 
+pub use clients::{ClientKeys, ClientRegistry};
 pub(crate) use create::encode_jti;
 pub use create::{
     AssertionBuilder, DEFAULT_ASSERTION_LIFETIME_SECONDS, MAX_JTI_RANDOM_BYTES,
@@ -138,30 +140,40 @@ impl AssertionVerifier {
         })
     }
 
-    /// Verifies a client assertion with the client's registered `keys` at `now`,
-    /// and records its `jti` in `cache` so that it is accepted once.
+    /// Verifies a client assertion with the keys registered for the client it
+    /// names, at `now`, and records its `jti` in `cache` so that it is accepted once.
     ///
-    /// When the request names the client (a `client_id` parameter), pass it as
-    /// `client_id`; the assertion's `iss` must then equal it. The checks: the
-    /// signature, `typ` absent or `JWT` (so that an access token or DPoP proof is
-    /// not accepted in its place), `iss` equal to `sub`, `aud`, `exp` required and
-    /// at most the maximum lifetime ahead, `nbf` and `iat` not in the future, `jti`
+    /// The verification key comes only from `clients`, for one client: the request's
+    /// `client_id` parameter when the request has one (pass it as `client_id`), else
+    /// the assertion's `iss`. That `iss` is read from the payload before the
+    /// signature is verified, only to choose the client's key set, as a header's
+    /// `kid` chooses a key; once the signature verifies, the verified `iss` must
+    /// equal the client whose keys verified it. So a client can never sign an
+    /// assertion that authenticates another client, even when both are registered
+    /// with the same verifier.
+    ///
+    /// The checks, in order: `typ` absent or `JWT` (so that an access token or
+    /// DPoP proof is not accepted in its place), the client's keys, the signature,
+    /// `iss` equal to `sub`, `iss` equal to the client, `aud`, `exp` required and at
+    /// most the maximum lifetime ahead, `nbf` and `iat` not in the future, `jti`
     /// required, then the replay check, which runs last so that a rejected
     /// assertion is not recorded.
     ///
     /// # Errors
     ///
     /// The JWS errors of [`Validator::validate`](crate::Validator::validate);
-    /// [`Error::WrongType`]; [`Error::MissingClaim`] for `iss`, `sub`, `aud`, `exp`
-    /// or `jti`; [`Error::InvalidClaim`] for a `sub` other than `iss` or an `exp`
-    /// too far ahead; [`Error::WrongIssuer`] for another client; [`Error::WrongAudience`];
-    /// [`Error::Expired`], [`Error::NotYetValid`], [`Error::IssuedInFuture`];
-    /// [`Error::Replayed`] and [`Error::ReplayCacheFull`].
-    pub fn verify<'a, const N: usize>(
+    /// [`Error::WrongType`]; [`Error::UnknownClient`] when `clients` has no keys for
+    /// the client; [`Error::MissingClaim`] for `iss`, `sub`, `aud`, `exp` or `jti`;
+    /// [`Error::InvalidClaim`] for an `iss` that is not a string, a `sub` other than
+    /// `iss` or an `exp` too far ahead; [`Error::WrongIssuer`] for an `iss` other
+    /// than the client; [`Error::WrongAudience`]; [`Error::Expired`],
+    /// [`Error::NotYetValid`], [`Error::IssuedInFuture`]; [`Error::Replayed`] and
+    /// [`Error::ReplayCacheFull`].
+    pub fn verify<'a, K: ClientKeys + ?Sized, const N: usize>(
         &self,
         assertion: &[u8],
         client_id: Option<&str>,
-        keys: &'a JwkSet,
+        clients: &'a K,
         cache: &mut ReplayCache,
         now: i64,
         buffer: &'a mut TokenBuffer<N>,
@@ -171,6 +183,11 @@ impl AssertionVerifier {
         if typ.is_some_and(|typ| !typ.eq_ignore_ascii_case("JWT")) {
             return Err(Error::WrongType);
         }
+        let client = match client_id {
+            Some(client_id) => Cow::Borrowed(client_id),
+            None => unverified_issuer(jws.unverified_payload())?,
+        };
+        let keys = clients.client_keys(&client).ok_or(Error::UnknownClient)?;
         let verified = jws.verify(keys)?;
         let claims = Claims::parse(verified.payload())?;
 
@@ -181,7 +198,9 @@ impl AssertionVerifier {
         if !iss.eq_json(&sub) {
             return Err(Error::invalid_claim("sub"));
         }
-        if client_id.is_some_and(|client_id| !iss.eq_str(client_id)) {
+        // The keys that verified the signature belong to `client`, so the assertion
+        // authenticates that client and no other.
+        if !iss.eq_str(&client) {
             return Err(Error::WrongIssuer);
         }
         if claims.aud.is_none() {
@@ -236,6 +255,18 @@ impl AssertionVerifier {
             }
         }
         Ok(())
+    }
+}
+
+/// Reads `iss` from a payload whose signature is not verified yet, to choose the
+/// client's keys.
+fn unverified_issuer(payload: &[u8]) -> Result<Cow<'_, str>, Error> {
+    let claims =
+        json::parse_object(payload).map_err(|fault| Error::malformed(Part::Payload, fault))?;
+    match claims.get("iss") {
+        Some(Value::String(iss)) => Ok(iss.unescaped()),
+        None | Some(Value::Null) => Err(Error::missing_claim("iss")),
+        Some(_) => Err(Error::invalid_claim("iss")),
     }
 }
 

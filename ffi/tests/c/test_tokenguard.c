@@ -1205,13 +1205,45 @@ static void test_certificate_bound_token(void) {
     tg_signing_key_free(issuer);
 }
 
+/* Makes an assertion by `key` for `client_id` at NOW into `out`, with a jti from `seed`. */
+static size_t make_assertion(const tg_signing_key *key, const char *client_id, uint8_t seed,
+                             char *out, size_t size) {
+    uint8_t jti_random[16];
+    memset(jti_random, seed, sizeof jti_random);
+    size_t len = 0;
+    CHECK_STATUS(tg_client_assertion_create(key, NULL, 0, (const uint8_t *)client_id,
+                                            strlen(client_id), LIT(ISSUER "/token"), 60,
+                                            jti_random, sizeof jti_random, NOW, (uint8_t *)out,
+                                            size, &len),
+                 TG_OK);
+    return len;
+}
+
+/* Returns the status of building an assertion verifier for the `clients` document. */
+static tg_status assertion_verifier_status(const char *clients) {
+    tg_assertion_verifier *verifier = NULL;
+    tg_status status = tg_assertion_verifier_new(LIT(ISSUER "/token"), NULL, 0, 300, 30,
+                                                 (const uint8_t *)clients, strlen(clients),
+                                                 &verifier);
+    CHECK((status == TG_OK) == (verifier != NULL));
+    tg_assertion_verifier_free(verifier);
+    return status;
+}
+
 static void test_client_assertions(void) {
-    tg_signing_key *client = generate_key("ES256", "billing-key");
-    char jwks[2048];
-    key_set_of(client, jwks, sizeof jwks);
+    /* Two clients whose keys share a kid, so that only the client id tells them apart. */
+    tg_signing_key *client = generate_key("ES256", "client-key");
+    tg_signing_key *shipping = generate_key("ES256", "client-key");
+    char billing_jwks[1024];
+    char shipping_jwks[1024];
+    key_set_of(client, billing_jwks, sizeof billing_jwks);
+    key_set_of(shipping, shipping_jwks, sizeof shipping_jwks);
+    char clients[2100];
+    snprintf(clients, sizeof clients, "{\"billing\":%s,\"shipping\":%s}", billing_jwks,
+             shipping_jwks);
     tg_assertion_verifier *verifier = NULL;
     CHECK_STATUS(tg_assertion_verifier_new(LIT(ISSUER "/token " ISSUER), NULL, 0, 300, 30,
-                                           (const uint8_t *)jwks, strlen(jwks), &verifier),
+                                           (const uint8_t *)clients, strlen(clients), &verifier),
                  TG_OK);
     tg_replay_cache *cache = NULL;
     CHECK_STATUS(tg_replay_cache_new(8, &cache), TG_OK);
@@ -1219,11 +1251,7 @@ static void test_client_assertions(void) {
     uint8_t jti_random[16];
     memset(jti_random, 7, sizeof jti_random);
     char assertion[1024];
-    size_t len = 0;
-    CHECK_STATUS(tg_client_assertion_create(client, NULL, 0, LIT("billing"), LIT(ISSUER "/token"),
-                                            60, jti_random, sizeof jti_random, NOW,
-                                            (uint8_t *)assertion, sizeof assertion, &len),
-                 TG_OK);
+    size_t len = make_assertion(client, "billing", 7, assertion, sizeof assertion);
     tg_token *verified = NULL;
     CHECK_STATUS(tg_assertion_verifier_verify(verifier, (const uint8_t *)assertion, len,
                                               LIT("billing"), cache, NOW, &verified),
@@ -1242,19 +1270,58 @@ static void test_client_assertions(void) {
                  TG_REPLAYED);
     CHECK(verified == NULL);
 
-    /* Another client id in the request, then an assertion past its exp. */
-    memset(jti_random, 8, sizeof jti_random);
-    CHECK_STATUS(tg_client_assertion_create(client, LIT("ES256"), LIT("billing"),
-                                            LIT(ISSUER "/token"), 60, jti_random,
-                                            sizeof jti_random, NOW, (uint8_t *)assertion,
-                                            sizeof assertion, &len),
+    /* The other client's own assertion, with its id taken from iss. */
+    len = make_assertion(shipping, "shipping", 8, assertion, sizeof assertion);
+    CHECK_STATUS(tg_assertion_verifier_verify(verifier, (const uint8_t *)assertion, len, NULL, 0,
+                                              cache, NOW, &verified),
                  TG_OK);
+    CHECK_STATUS(tg_token_claim_string(verified, LIT("iss"), (uint8_t *)client_id,
+                                       sizeof client_id, &id_len),
+                 TG_OK);
+    CHECK(equals(client_id, id_len, "shipping"));
+    tg_token_free(verified);
+    verified = NULL;
+
+    /* billing signs as shipping: shipping's keys do not verify it, and with the
+       request naming billing, billing's key verifies an iss that names another client. */
+    len = make_assertion(client, "shipping", 9, assertion, sizeof assertion);
+    CHECK_STATUS(tg_assertion_verifier_verify(verifier, (const uint8_t *)assertion, len, NULL, 0,
+                                              cache, NOW, &verified),
+                 TG_BAD_SIGNATURE);
     CHECK_STATUS(tg_assertion_verifier_verify(verifier, (const uint8_t *)assertion, len,
                                               LIT("shipping"), cache, NOW, &verified),
+                 TG_BAD_SIGNATURE);
+    CHECK_STATUS(tg_assertion_verifier_verify(verifier, (const uint8_t *)assertion, len,
+                                              LIT("billing"), cache, NOW, &verified),
                  TG_WRONG_ISSUER);
+    CHECK(verified == NULL);
+
+    /* Clients that are not registered, by iss or by the request. */
+    len = make_assertion(client, "stranger", 10, assertion, sizeof assertion);
+    CHECK_STATUS(tg_assertion_verifier_verify(verifier, (const uint8_t *)assertion, len, NULL, 0,
+                                              cache, NOW, &verified),
+                 TG_UNKNOWN_CLIENT);
+    len = make_assertion(client, "billing", 11, assertion, sizeof assertion);
+    CHECK_STATUS(tg_assertion_verifier_verify(verifier, (const uint8_t *)assertion, len,
+                                              LIT("stranger"), cache, NOW, &verified),
+                 TG_UNKNOWN_CLIENT);
     CHECK_STATUS(tg_assertion_verifier_verify(verifier, (const uint8_t *)assertion, len,
                                               LIT("billing"), cache, NOW + 600, &verified),
                  TG_EXPIRED);
+    CHECK(verified == NULL);
+
+    /* Client documents the verifier rejects. */
+    CHECK_STATUS(assertion_verifier_status("{}"), TG_INVALID_CONFIG);
+    CHECK_STATUS(assertion_verifier_status("[]"), TG_MALFORMED);
+    CHECK_STATUS(assertion_verifier_status("{\"billing\":[]}"), TG_MALFORMED);
+    CHECK_STATUS(assertion_verifier_status("{\"billing\":{\"keys\":{}}}"), TG_MALFORMED);
+    char message[256];
+    size_t message_len = 0;
+    CHECK_STATUS(tg_last_error_message((uint8_t *)message, sizeof message, &message_len), TG_OK);
+    CHECK(contains(message, message_len, "clients: client 'billing'"));
+    snprintf(clients, sizeof clients, "{\"\":%s}", billing_jwks);
+    CHECK_STATUS(assertion_verifier_status(clients), TG_INVALID_CONFIG);
+    CHECK_STATUS(assertion_verifier_status(billing_jwks), TG_MALFORMED);
 
     /* Inputs the builder rejects. */
     CHECK_STATUS(tg_client_assertion_create(client, NULL, 0, LIT("billing"), LIT(ISSUER "/token"),
@@ -1288,6 +1355,7 @@ static void test_client_assertions(void) {
     tg_assertion_verifier_free(verifier);
     tg_assertion_verifier_free(NULL);
     tg_signing_key_free(hmac);
+    tg_signing_key_free(shipping);
     tg_signing_key_free(client);
     tg_signing_key_free(NULL);
 }
