@@ -214,6 +214,53 @@ fn unbound_token_rejected_with_dpop() {
 }
 
 #[test]
+fn dpop_rejects_certificate_bound_token() {
+    let fixture = Fixture::new();
+    // Bound to the proof's key and to a client certificate: the DPoP proof alone
+    // does not show possession of the certificate.
+    let token = fixture.token(Some(json!({
+        "jkt": jkt(&fixture.client),
+        "x5t#S256": x5t(CERTIFICATE),
+    })));
+    let proof = sign(
+        &fixture.client,
+        &proof_header(&fixture.client),
+        &proof_claims(Some(&token), "p-1"),
+    );
+    let mut cache = cache();
+    assert_eq!(
+        validate(
+            &fixture,
+            &format!("DPoP {token}"),
+            &proof,
+            &get(),
+            &mut cache
+        ),
+        Err(Error::ProofOfPossessionRequired)
+    );
+    // The proof was not spent on the rejected token.
+    assert!(cache.is_empty());
+
+    // A token bound only to a certificate is not DPoP-bound.
+    let token = fixture.token(Some(json!({ "x5t#S256": x5t(CERTIFICATE) })));
+    let proof = sign(
+        &fixture.client,
+        &proof_header(&fixture.client),
+        &proof_claims(Some(&token), "p-2"),
+    );
+    assert_eq!(
+        validate(
+            &fixture,
+            &format!("DPoP {token}"),
+            &proof,
+            &get(),
+            &mut cache
+        ),
+        Err(invalid(DpopFault::KeyBinding))
+    );
+}
+
+#[test]
 fn bound_token_rejected_as_bearer() {
     let fixture = Fixture::new();
     let token = fixture.bound_token();

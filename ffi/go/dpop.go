@@ -149,9 +149,11 @@ type DPoPRequest struct {
 // ValidateDPoP validates a DPoP-bound access token with its proof at the
 // current time. The token must carry cnf jkt, and the proof must pass
 // verifier's checks, carry ath over the token and be signed by the key jkt
-// names; it is then recorded in cache. A rejected proof matches
-// ErrInvalidDPoPProof or ErrUseDPoPNonce, and the error's WWWAuthenticate is a
-// DPoP challenge with the verifier's algorithms in algs.
+// names; it is then recorded in cache. A token whose cnf also has x5t#S256,
+// binding it to a client certificate as well, matches ErrProofRequired. A
+// rejected proof matches ErrInvalidDPoPProof or ErrUseDPoPNonce, and the
+// error's WWWAuthenticate is a DPoP challenge with the verifier's algorithms
+// in algs.
 func (v *Validator) ValidateDPoP(request DPoPRequest, verifier *DPoPVerifier, cache *ReplayCache) (*Token, error) {
 	return v.ValidateDPoPAt(request, verifier, cache, time.Now())
 }

@@ -200,6 +200,8 @@ pub unsafe extern "C" fn tg_replay_cache_free(cache: *mut tg_replay_cache) {
 ///
 /// `TG_MALFORMED` for an `Authorization` value that does not parse or is not in
 /// the `DPoP` scheme; the token errors of `tg_validator_validate`;
+/// `TG_PROOF_REQUIRED` for a token whose `cnf` also has `x5t#S256`, which binds
+/// it to a client certificate this check does not see;
 /// `TG_INVALID_DPOP_PROOF` with the failed check in the last error (a replayed
 /// proof among them); `TG_USE_DPOP_NONCE`; `TG_REPLAY_CACHE_FULL`;
 /// `TG_INVALID_UTF8` for a method, URI or nonce that is not UTF-8;

@@ -74,6 +74,19 @@ def test_dpop_bound_token_accepted_once(
     assert "already used" in caught.value.description
 
 
+def test_dpop_rejects_certificate_bound_token(
+    issuer: SigningKey, validator: Validator, client: tokenguard.SigningKey
+):
+    thumbprint = b64url(hashlib.sha256(b"the DER of a client certificate").digest())
+    token = bound_token(issuer, {"jkt": client.thumbprint(), "x5t#S256": thumbprint})
+    cache = ReplayCache(8)
+    with pytest.raises(tokenguard.ProofRequired):
+        validator.validate_dpop(
+            f"DPoP {token}", proof(client, token, 1), "GET", URI, cache=cache, now=NOW
+        )
+    assert len(cache) == 0
+
+
 def test_dpop_rejections_and_challenge(
     issuer: SigningKey, validator: Validator, client: tokenguard.SigningKey
 ):

@@ -210,8 +210,10 @@ class Validator:
         requires one. The token must carry ``cnf`` ``jkt``; the proof must pass
         ``verifier`` (default: ``DpopVerifier()``), carry ``ath`` over the token and
         be signed by the key ``jkt`` names. It is then recorded in ``cache``, so it
-        is accepted once. Raises ``InvalidDpopProof``, ``UseDpopNonce``,
-        ``ReplayCacheFull``, or the errors of ``validate``.
+        is accepted once. A token whose ``cnf`` also has ``x5t#S256`` (bound to a
+        client certificate as well) raises ``ProofRequired``. Raises
+        ``InvalidDpopProof``, ``UseDpopNonce``, ``ReplayCacheFull``, or the errors
+        of ``validate``.
         """
     def validate_certificate_bound(
         self,

@@ -337,8 +337,10 @@ impl Validator {
     /// [`Error::Malformed`] for an `Authorization` value that does not parse or
     /// uses another scheme; the errors of [`validate`](Self::validate) for the
     /// token; [`Error::InvalidDpopProof`] with [`DpopFault::KeyBinding`] for a
-    /// token without `cnf` `jkt` or bound to another key; and the errors of
-    /// [`DpopVerifier::verify`].
+    /// token without `cnf` `jkt` or bound to another key;
+    /// [`Error::ProofOfPossessionRequired`] for a token whose `cnf` also has
+    /// `x5t#S256`, which binds it to a client certificate this check does not
+    /// see; and the errors of [`DpopVerifier::verify`].
     #[allow(clippy::too_many_arguments)]
     pub fn validate_dpop<'a, const N: usize, const P: usize>(
         &'a self,
@@ -358,11 +360,17 @@ impl Validator {
         let token_text = credentials.token();
         let token = self.validate_bound(token_text.as_bytes(), now, buffer)?;
 
-        let jkt = match token.claims().cnf {
-            Some(Value::Object(cnf)) => cnf.get("jkt").and_then(|jkt| jkt.as_str()),
-            _ => None,
+        let Some(Value::Object(cnf)) = token.claims().cnf else {
+            return Err(invalid(DpopFault::KeyBinding));
         };
+        let jkt = cnf.get("jkt").and_then(|jkt| jkt.as_str());
         let jkt = jkt.ok_or(invalid(DpopFault::KeyBinding))?;
+        // A token also bound to a client certificate needs that proof as well, which
+        // a DPoP check does not give; checked before the proof, so that the proof's
+        // `jti` is not spent on a token that is rejected anyway.
+        if cnf.get("x5t#S256").is_some() {
+            return Err(Error::ProofOfPossessionRequired);
+        }
 
         let verified = dpop.verify(proof, request, Some(token_text), cache, now, proof_buffer)?;
         if !is_encoded(jkt, verified.thumbprint()) {
