@@ -77,6 +77,27 @@ fn verify_with(
         .map(|verified| verified.client_id().to_string())
 }
 
+/// Verifies `assertion` at `now`, without a request client id.
+fn verify_at(
+    verifier: &AssertionVerifier,
+    client: &Client,
+    assertion: &str,
+    cache: &mut ReplayCache,
+    now: i64,
+) -> Result<(), Error> {
+    let mut buffer = TokenBuffer::new();
+    verifier
+        .verify(
+            assertion.as_bytes(),
+            None,
+            &client.clients,
+            cache,
+            now,
+            &mut buffer,
+        )
+        .map(|_| ())
+}
+
 fn verify(client: &Client, assertion: &str) -> Result<String, Error> {
     let mut cache = ReplayCache::new(8).unwrap();
     verify_with(&verifier(), client, assertion, Some(CLIENT_ID), &mut cache)
@@ -169,6 +190,96 @@ fn full_cache_rejects() {
         verify_with(&verifier, &client, &second, None, &mut cache),
         Err(Error::ReplayCacheFull { capacity: 1 })
     );
+}
+
+/// The claims of an assertion issued at `iat` that expires at `exp`.
+fn claims_at(jti: &str, iat: i64, exp: Value) -> Value {
+    let mut claims = claims(jti);
+    claims["iat"] = json!(iat);
+    claims["exp"] = exp;
+    claims
+}
+
+#[test]
+fn full_cache_evicts_expired_assertion() {
+    let client = Client::new(Algorithm::ES256);
+    let mut cache = ReplayCache::new(1).unwrap();
+    let verifier = verifier();
+    // With the default leeway of 30 s, the entry of an assertion expiring at
+    // NOW + 60 may be evicted after NOW + 91 (exp + leeway + 1).
+    let first = client.assertion(&claims_at("a-1", NOW, json!(NOW + 60)));
+    assert_eq!(
+        verify_at(&verifier, &client, &first, &mut cache, NOW),
+        Ok(())
+    );
+
+    let second = client.assertion(&claims_at("a-2", NOW + 80, json!(NOW + 150)));
+    assert_eq!(
+        verify_at(&verifier, &client, &second, &mut cache, NOW + 91),
+        Err(Error::ReplayCacheFull { capacity: 1 })
+    );
+    assert_eq!(cache.len(), 1);
+    // One second later the first entry has expired: the insert evicts it.
+    assert_eq!(
+        verify_at(&verifier, &client, &second, &mut cache, NOW + 92),
+        Ok(())
+    );
+    assert_eq!(cache.len(), 1);
+    assert_eq!(
+        verify_at(&verifier, &client, &second, &mut cache, NOW + 92),
+        Err(Error::Replayed)
+    );
+}
+
+#[test]
+fn assertion_entry_outlives_acceptance() {
+    let client = Client::new(Algorithm::ES256);
+    let verifier = verifier();
+    let exp = NOW + 60;
+    let assertion = client.assertion(&claims_at("a-1", NOW, json!(exp)));
+    let mut cache = ReplayCache::new(4).unwrap();
+    assert_eq!(
+        verify_at(&verifier, &client, &assertion, &mut cache, NOW),
+        Ok(())
+    );
+
+    // The last second at which the assertion passes the time checks (leeway
+    // 30 s), the entry still rejects it; from exp + leeway the time check does.
+    assert_eq!(
+        verify_at(&verifier, &client, &assertion, &mut cache, exp + 29),
+        Err(Error::Replayed)
+    );
+    assert!(matches!(
+        verify_at(&verifier, &client, &assertion, &mut cache, exp + 30),
+        Err(Error::Expired { .. })
+    ));
+    // The entry is kept through exp + leeway + 1 and evicted after it.
+    assert_eq!(cache.clone().evict_expired(exp + 31), 0);
+    assert_eq!(cache.evict_expired(exp + 32), 1);
+    assert!(cache.is_empty());
+}
+
+#[test]
+fn fractional_exp_entry_outlives_acceptance() {
+    // exp NOW + 60.5 passes the time checks at NOW + 90, and the entry, kept
+    // from the whole seconds of exp, still covers that second.
+    let client = Client::new(Algorithm::ES256);
+    let verifier = verifier();
+    let exp = json!(NOW as f64 + 60.5);
+    let assertion = client.assertion(&claims_at("a-1", NOW, exp));
+    let mut cache = ReplayCache::new(4).unwrap();
+    assert_eq!(
+        verify_at(&verifier, &client, &assertion, &mut cache, NOW),
+        Ok(())
+    );
+    assert_eq!(
+        verify_at(&verifier, &client, &assertion, &mut cache, NOW + 90),
+        Err(Error::Replayed)
+    );
+    assert!(matches!(
+        verify_at(&verifier, &client, &assertion, &mut cache, NOW + 91),
+        Err(Error::Expired { .. })
+    ));
 }
 
 #[test]

@@ -583,6 +583,68 @@ fn full_replay_cache_rejects() {
     assert_eq!(cache.evict_expired(later), 1);
 }
 
+/// Verifies a proof alone at `now`.
+fn verify_at(proof: &str, cache: &mut ReplayCache, now: i64) -> Result<(), Error> {
+    let mut buffer = TokenBuffer::new();
+    DpopVerifier::new()
+        .verify(proof.as_bytes(), &get(), None, cache, now, &mut buffer)
+        .map(|_| ())
+}
+
+/// A proof for `GET` [`URI`] issued at `iat`.
+fn proof_at(client: &SigningKey, jti: &str, iat: i64) -> String {
+    let mut claims = proof_claims(None, jti);
+    claims["iat"] = json!(iat);
+    sign(client, &proof_header(client), &claims)
+}
+
+#[test]
+fn full_cache_evicts_expired_proof() {
+    let client = SigningKey::generate(Algorithm::ES256, "client");
+    // A proof issued at NOW passes the time checks until NOW + max age + leeway
+    // (30 s by default), and its entry may be evicted one second after that.
+    let last_accepted = NOW + i64::from(DEFAULT_DPOP_MAX_AGE_SECONDS) + 30 - 1;
+    let mut cache = ReplayCache::new(1).unwrap();
+    let first = proof_at(&client, "p-1", NOW);
+    assert_eq!(verify_at(&first, &mut cache, NOW), Ok(()));
+
+    let second = proof_at(&client, "p-2", last_accepted);
+    assert_eq!(
+        verify_at(&second, &mut cache, last_accepted + 2),
+        Err(Error::ReplayCacheFull { capacity: 1 })
+    );
+    assert_eq!(cache.len(), 1);
+    // One second later the first entry has expired: the insert evicts it.
+    assert_eq!(verify_at(&second, &mut cache, last_accepted + 3), Ok(()));
+    assert_eq!(cache.len(), 1);
+    assert_eq!(
+        verify_at(&second, &mut cache, last_accepted + 3),
+        Err(invalid(DpopFault::Replayed))
+    );
+}
+
+#[test]
+fn proof_entry_outlives_acceptance() {
+    let client = SigningKey::generate(Algorithm::ES256, "client");
+    let last_accepted = NOW + i64::from(DEFAULT_DPOP_MAX_AGE_SECONDS) + 30 - 1;
+    let proof = proof_at(&client, "p-1", NOW);
+    let mut cache = cache();
+    assert_eq!(verify_at(&proof, &mut cache, NOW), Ok(()));
+    // The last second the proof passes the time checks, the entry rejects it;
+    // after that the `iat` window does.
+    assert_eq!(
+        verify_at(&proof, &mut cache, last_accepted),
+        Err(invalid(DpopFault::Replayed))
+    );
+    assert_eq!(
+        verify_at(&proof, &mut cache, last_accepted + 1),
+        Err(invalid(DpopFault::IssuedAt))
+    );
+    // The entry is kept through two seconds after the last accepted one.
+    assert_eq!(cache.clone().evict_expired(last_accepted + 2), 0);
+    assert_eq!(cache.evict_expired(last_accepted + 3), 1);
+}
+
 #[test]
 fn same_jti_other_key_accepted() {
     let first = SigningKey::generate(Algorithm::ES256, "a");
