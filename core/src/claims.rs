@@ -106,8 +106,12 @@ impl<'a> Claims<'a> {
             // `scp` is no registered claim: it is kept as sent and read only when a
             // policy opts in, where a value of another type grants no scope.
             Registered::Scp => self.scp = Some(value),
-            // Any non-null `cnf` binds the token; the proof checks read its members.
-            Registered::Cnf => self.cnf = Some(value),
+            // A `cnf` is a JSON object (RFC 7800 section 3.1), and any binds the token;
+            // the proof checks read its members.
+            Registered::Cnf => match value {
+                Value::Object(_) => self.cnf = Some(value),
+                _ => return Err(invalid()),
+            },
         }
         Ok(())
     }

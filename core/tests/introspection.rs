@@ -250,6 +250,9 @@ fn member_types_checked() {
     let cases = [
         ("exp", json!("soon")),
         ("iat", json!(true)),
+        ("nbf", json!("now")),
+        ("iss", json!(["https://auth.tokenguard.test"])),
+        ("jti", json!(17)),
         ("scope", json!(["orders:read"])),
         ("client_id", json!(7)),
         ("sub", json!({})),
@@ -264,6 +267,27 @@ fn member_types_checked() {
             "{name}: {value}"
         );
     }
+}
+
+#[test]
+fn non_object_cnf_rejected() {
+    // RFC 7800 section 3.1: `cnf` is a JSON object, so any other value is an
+    // invalid claim rather than a binding.
+    let validator = validator(policy(), &es256());
+    for value in [
+        json!("0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I"),
+        json!(true),
+        json!(1),
+        json!([{ "jkt": "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I" }]),
+    ] {
+        assert_eq!(
+            check(&validator, &with("cnf", Some(value.clone()))),
+            Err(invalid("cnf")),
+            "{value}"
+        );
+    }
+    // `null` is an absent claim.
+    assert!(check(&validator, &with("cnf", Some(Value::Null))).is_ok());
 }
 
 #[test]
