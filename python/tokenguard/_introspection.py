@@ -279,10 +279,12 @@ class Introspector:
     other. The validator's key set must then contain the authorization server's
     signing keys, and its ``introspection_audience`` must be this client's id.
 
-    ``timeout`` bounds each request, in seconds. ``max_response_bytes`` defaults to
-    the validator's ``max_token_bytes``. ``clock`` returns Unix seconds and is used
-    both for validation and for the cache. Requires ``httpx``. Redirects are not
-    followed.
+    ``timeout`` bounds each request, in seconds, on the ``httpx`` client this
+    class creates, which follows no redirects. With ``http_client``, that
+    client's own timeouts and redirect setting apply and ``timeout`` is ignored.
+    ``max_response_bytes`` defaults to the validator's ``max_token_bytes``.
+    ``clock`` returns Unix seconds and is used both for validation and for the
+    cache. Requires ``httpx``.
     """
 
     def __init__(

@@ -32,6 +32,16 @@ revocation is acknowledged once Redis has executed the write:
 - No persistence (``--save '' --appendonly no``): a restart loses every stored
   revocation. Running instances keep what they had applied, but an instance
   started afterwards does not see it.
+
+These rules are for one Redis server. With replicas and automatic failover
+(Sentinel), replication is asynchronous: the primary acknowledges a revocation
+before any replica has it, so a failover soon after the write can promote a
+replica without it, and the revocation is lost whatever the persistence. This
+class does not send ``WAIT`` after its writes. ``min-replicas-to-write`` and
+``min-replicas-max-lag`` on the primary make it reject writes (``revoke``
+raises) while too few up-to-date replicas are connected, which narrows that
+window. Even ``WAIT`` does not close it, because Redis does not promise to
+promote the replica that received the write.
 """
 
 from __future__ import annotations

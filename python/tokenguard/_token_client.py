@@ -397,9 +397,11 @@ class TokenClient:
     is retried up to ``retries`` times, waiting ``backoff`` seconds with jitter
     before the first retry and twice as long before each next one, at most
     ``max_backoff``. A ``Retry-After`` longer than ``max_backoff`` ends the
-    retries. ``timeout`` bounds each request, in seconds, and ``clock`` returns
-    Unix seconds. Requires ``httpx``. Redirects are not followed. Pass an
-    ``http_client`` with a client certificate for ``TlsClientAuth``.
+    retries. ``timeout`` bounds each request, in seconds, on the ``httpx``
+    client this class creates, which follows no redirects. With
+    ``http_client``, that client's own timeouts and redirect setting apply and
+    ``timeout`` is ignored. ``clock`` returns Unix seconds. Requires ``httpx``.
+    Pass an ``http_client`` with a client certificate for ``TlsClientAuth``.
     """
 
     def __init__(

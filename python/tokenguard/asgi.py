@@ -88,6 +88,12 @@ class BearerAuthMiddleware:
     WebSocket request whose peer is not a trusted proxy, before ``app`` receives it.
     These tokens are validated locally, also with a hybrid validator, so a
     request may not be both sensitive and bound.
+
+    ``exclude_paths``, ``sensitive_paths``, ``dpop_paths`` and
+    ``certificate_paths`` match exact paths only: each is compared whole with
+    ``scope["path"]``, so ``/payments`` covers neither ``/payments/`` nor
+    ``/payments/42``. For a prefix, pass the matching function instead, such as
+    ``is_sensitive=lambda scope: scope["path"].startswith("/payments/")``.
     """
 
     def __init__(

@@ -63,7 +63,9 @@ def install(
     ``requires_certificate`` those that need a token bound to the certificate
     that ``client_certificate`` reads, as the middleware describes. The
     middleware runs before routing, so the paths match the request path, not the
-    route's path template.
+    route's path template. The ``_paths`` options match exact paths only, with
+    no prefix or trailing-slash matching; for a prefix, pass the function, such
+    as ``requires_dpop=lambda scope: scope["path"].startswith("/orders/")``.
     """
     # Checked here too, because Starlette builds the middleware only on the
     # first request.

@@ -72,6 +72,12 @@ def require_token(
     the :class:`~tokenguard.ClientCertificateHeader` reads from a trusted proxy
     (RFC 8705), and removes that header from requests of other peers. A view may
     be sensitive, DPoP-bound or certificate-bound, but only one of them.
+
+    These options apply to every request routed to the decorated view, including
+    each URL of a variable rule such as ``/payments/<int:id>``. Unlike the ASGI
+    middleware's ``sensitive_paths``, ``dpop_paths`` and ``certificate_paths``,
+    which match exact paths, there is no path list to keep in step with the
+    routes.
     """
     check_match(match)
     required = tuple(scopes)
