@@ -47,9 +47,10 @@ pub struct tg_assertion_verifier {
 /// `TG_INVALID_CONFIG` for no audience, no client, an empty client identifier, an
 /// empty algorithm list or a leeway above 300; `TG_INVALID_ARGUMENT` for an
 /// unknown algorithm name; `TG_MALFORMED` when `clients_ptr` is not strict JSON
-/// or a client's value is not an object; `TG_TOO_LARGE` above 4 MiB; the key set errors of
-/// `tg_validator_new` for a client's JWK Set, with a message that starts with
-/// "clients: " and names the client; `TG_INVALID_UTF8`; `TG_NULL_POINTER`.
+/// or a client's value is not an object; `TG_TOO_LARGE` above 4 MiB; the key set
+/// errors of `tg_validator_new` for a client's JWK Set, with a message that
+/// starts with "clients: " and names the client; `TG_INVALID_UTF8`;
+/// `TG_NULL_POINTER`.
 ///
 /// # Safety
 ///
@@ -103,9 +104,9 @@ pub unsafe extern "C" fn tg_assertion_verifier_new(
 /// has one (`client_id_len` not 0), else the assertion's `iss`, read before the
 /// signature is verified only to choose the keys. The verified `iss` must then
 /// equal that client. The checks: `typ` absent or `JWT`, the client's keys, the
-/// signature, `iss` equal to `sub`, `aud`, `exp` required
-/// and within the maximum lifetime, `nbf` and `iat` not in the future, `jti`
-/// required, then the replay check. The token has no JWS header; read the client
+/// signature, `iss` equal to `sub`, `iss` equal to the client, `aud`, `exp`
+/// required and within the maximum lifetime, `nbf` and `iat` not in the future,
+/// `jti` required, then the replay check. The token has no JWS header; read the client
 /// identifier with `tg_token_claim_string` for "iss", and free it with
 /// `tg_token_free`.
 ///

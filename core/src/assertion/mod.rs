@@ -94,7 +94,7 @@ impl AssertionVerifier {
     }
 
     /// Returns this verifier accepting only `algorithms`, which may include HS\*
-    /// for `client_secret_jwt` when the key set contains the client's secret.
+    /// for `client_secret_jwt` when each such client's key set contains its secret.
     ///
     /// # Errors
     ///
@@ -148,9 +148,8 @@ impl AssertionVerifier {
     /// the assertion's `iss`. That `iss` is read from the payload before the
     /// signature is verified, only to choose the client's key set, as a header's
     /// `kid` chooses a key; once the signature verifies, the verified `iss` must
-    /// equal the client whose keys verified it. So a client can never sign an
-    /// assertion that authenticates another client, even when both are registered
-    /// with the same verifier.
+    /// equal the client whose keys verified it. So a key registered for one client
+    /// never authenticates another client, unless it is registered for both.
     ///
     /// The checks, in order: `typ` absent or `JWT` (so that an access token or
     /// DPoP proof is not accepted in its place), the client's keys, the signature,
