@@ -177,6 +177,18 @@ fn fixed_session_reaches_every_request() {
     assert_eq!(summary.tokens, 6, "{summary:?}");
 }
 
+#[test]
+fn committed_seed_is_fixed_session() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/c_abi/accepted-requests");
+    let seed = std::fs::read(path).unwrap();
+    let session = Session::arbitrary_take_rest(Unstructured::new(&seed)).unwrap();
+    let expected = Session {
+        prologue: Prologue::Profile,
+        ops: accepted_requests(),
+    };
+    assert_eq!(format!("{session:?}"), format!("{expected:?}"));
+}
+
 /// Returns `source` without comments, string literals and `use` declarations, so
 /// that what remains names only the functions the code calls or passes.
 fn code_only(source: &str) -> String {

@@ -187,7 +187,8 @@ fn expected_algs(verifier: &DpopVerifier) -> Option<String> {
     algs.map(|(_, value)| value)
 }
 
-/// The core's verdict on a DPoP request, with buffers as the C layer sizes them.
+/// Returns the core's verdict on a DPoP request, with buffers as the C layer
+/// sizes them.
 #[allow(clippy::too_many_arguments)]
 fn core_dpop(
     validator: &Validator,
@@ -556,6 +557,7 @@ impl Harness {
         let Some(challenge) = self.checker.string(call, buf, Expect::Success, &f) else {
             return;
         };
+
         let verifier = verifier.expect("TG_OK for a live verifier");
         let last = self.checker.last();
         let scope = Input::null(0);

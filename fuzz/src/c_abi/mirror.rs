@@ -23,7 +23,7 @@ const MAX_CACHED_VERDICTS: usize = 256;
 /// claims JSON of an accepted one, or the code of its error.
 pub type Verdict = Result<(Option<String>, String), tg_status>;
 
-/// What a validation reads, and how.
+/// The kind of input a validation reads, which selects the function.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Kind {
     /// A compact JWS, `tg_validator_validate`.
@@ -85,7 +85,7 @@ impl Mirror {
         &self.validator
     }
 
-    /// Returns the core's verdict on `bytes`, read as `kind` says, at `now`.
+    /// Returns the core's verdict on `bytes`, read as `kind`, at `now`.
     ///
     /// Verdicts of the fixed validators on short inputs are cached, because most
     /// inputs begin by validating the same fixed token.

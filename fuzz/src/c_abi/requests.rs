@@ -187,7 +187,7 @@ impl MadeArg<'_> {
     }
 }
 
-/// A fixed token counted from the DPoP-bound one, modulo their number.
+/// Returns a fixed token counted from the DPoP-bound one, modulo their number.
 fn bound_token(offset: u8) -> &'static str {
     let tokens = fixtures::tokens();
     &tokens[(DPOP_BOUND_TOKEN + usize::from(offset)) % tokens.len()].text

@@ -1,9 +1,9 @@
 //! The signing-key functions: keys from JWKs, DER and HMAC secrets, generated keys,
 //! their public JWK and thumbprint, and compact JWS, client assertion and DPoP
 //! proof signing. A key read from fixed or fuzzed bytes has a core `SigningKey`
-//! twin read from the same bytes, whose output the C function's must equal; for
-//! ECDSA and RSA-PSS, whose signatures are random, only the signed part and the
-//! length must.
+//! twin read from the same bytes, and each output must equal the twin's. ECDSA and
+//! RSA-PSS signatures are random, so for them only the signed part and the length
+//! must.
 
 use arbitrary::Arbitrary;
 use tokenguard::{
@@ -157,7 +157,7 @@ pub enum SigningOp<'a> {
 pub enum PrivateJwkArg<'a> {
     /// The fixed Ed25519 private key.
     Ed25519,
-    /// Its public half, which is rejected.
+    /// That JWK with `d` renamed `e`: a public key with an unknown member.
     Public,
     /// Raw bytes.
     Raw(BytesArg<'a>),
@@ -506,6 +506,7 @@ impl Harness {
             .with(alg.text_faults())
             .with(typ.text_faults())
             .with(payload.faults());
+
         let twin = index.and_then(|index| self.keys[index].twin.as_ref());
         let expected = match (twin, alg.text(), typ.text(), payload.bytes()) {
             (Some(twin), Some(alg), Some(typ), Some(payload)) => {
@@ -522,6 +523,7 @@ impl Harness {
             _ => None,
         };
         let expect = expected.as_ref().map_or(Expect::Unknown, signed_expect);
+
         // SAFETY: `ptr` is NULL or a live key, the inputs are NULL or valid for their
         // lengths, and the checker passes a buffer valid for its length and a valid
         // or NULL `out_len`.
@@ -573,6 +575,7 @@ impl Harness {
             .with(client_id.text_faults())
             .with(audience.text_faults())
             .with(jti.faults());
+
         let twin = index.and_then(|index| self.keys[index].twin.as_ref());
         let expected = match (
             twin,
@@ -593,6 +596,7 @@ impl Harness {
             _ => None,
         };
         let expect = expected.as_ref().map_or(Expect::Unknown, signed_expect);
+
         // SAFETY: `ptr` is NULL or a live key, the inputs are NULL or valid for their
         // lengths, and the checker passes a buffer valid for its length and a valid
         // or NULL `out_len`.
@@ -655,6 +659,7 @@ impl Harness {
             .with(access_token.text_faults())
             .with(nonce.text_faults())
             .with(jti.faults());
+
         let twin = index.and_then(|index| self.keys[index].twin.as_ref());
         let texts = (
             alg.text(),
@@ -681,6 +686,7 @@ impl Harness {
             _ => None,
         };
         let expect = expected.as_ref().map_or(Expect::Unknown, signed_expect);
+
         // SAFETY: `ptr` is NULL or a live key, the inputs are NULL or valid for their
         // lengths, and the checker passes a buffer valid for its length and a valid
         // or NULL `out_len`.

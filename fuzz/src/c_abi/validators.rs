@@ -249,7 +249,7 @@ impl Harness {
         self.validate_input(validator, &input, now.value(), out, kind);
     }
 
-    /// Validates `input` as `kind` says and compares the verdict with the mirror's.
+    /// Validates `input` as `kind` and compares the verdict with the mirror's.
     fn validate_input(
         &mut self,
         validator: HandleArg,
