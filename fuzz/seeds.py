@@ -36,12 +36,12 @@ CHALLENGE_SEEDS = [
 # bytes. These are the positions and numbers of the variants the seeds use;
 # fuzz/tests/c_abi.rs decodes the seeds to check them.
 PROLOGUE_EMPTY = (2, 3)
-OP_NEW_VALIDATOR = (0, 16)
-OP_VALIDATE = (3, 16)
-OP_VALIDATE_AUTHORIZATION = (4, 16)
-OP_TOKEN = (5, 16)
-OP_LAST_ERROR_MESSAGE = (8, 16)
-OP_LAST_ERROR_WWW_AUTHENTICATE = (11, 16)
+OP_NEW_VALIDATOR = (0, 22)
+OP_VALIDATE = (3, 22)
+OP_VALIDATE_AUTHORIZATION = (4, 22)
+OP_TOKEN = (5, 22)
+OP_LAST_ERROR_MESSAGE = (8, 22)
+OP_LAST_ERROR_WWW_AUTHENTICATE = (11, 22)
 CONFIG_RAW = (2, 4)
 JWKS_RAW = (4, 6)
 BYTES = (0, 3)

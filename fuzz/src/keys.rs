@@ -15,10 +15,15 @@ use tokenguard::{Algorithm, Jwk, JwkSet};
 /// The HS256 secret, exactly as long as the SHA-256 output.
 pub const HS256_SECRET: &[u8; 32] = b"tokenguard fuzz HS256 secret 32B";
 
-const ED25519_SEED: &[u8; 32] = b"tokenguard fuzz Ed25519 seed 32B";
-const RSA_PKCS8: &[u8] = include_bytes!("../../core/tests/fixtures/rsa-2048-test-only-1.pk8.der");
-const P256_PKCS8: &[u8] = include_bytes!("../keys/ec-p256-test-only.pk8.der");
-const P384_PKCS8: &[u8] = include_bytes!("../keys/ec-p384-test-only.pk8.der");
+/// The Ed25519 private key seed.
+pub const ED25519_SEED: &[u8; 32] = b"tokenguard fuzz Ed25519 seed 32B";
+/// The RSA 2048 private key, PKCS#8 DER.
+pub const RSA_PKCS8: &[u8] =
+    include_bytes!("../../core/tests/fixtures/rsa-2048-test-only-1.pk8.der");
+/// The P-256 private key, PKCS#8 DER.
+pub const P256_PKCS8: &[u8] = include_bytes!("../keys/ec-p256-test-only.pk8.der");
+/// The P-384 private key, PKCS#8 DER.
+pub const P384_PKCS8: &[u8] = include_bytes!("../keys/ec-p384-test-only.pk8.der");
 
 /// A key the generator signs with, with the algorithm it signs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -1,8 +1,14 @@
 //! Checks of the c_abi harness: the empty input reaches an accepted token, random
-//! inputs pass every check, and the library package it builds matches ffi/.
+//! inputs pass every check, a fixed session reaches every kind of accepted request,
+//! every function of the header is called, and the library package it builds
+//! matches ffi/.
 
 use arbitrary::{Arbitrary, Unstructured};
-use tokenguard_fuzz::c_abi::{self, Session, Summary};
+use tokenguard_fuzz::c_abi::{
+    self, AccessTokenArg, AssertionOp, BufArg, CertArg, DpopAuthArg, DpopOp, HandleArg,
+    IntrospectionArg, JtiArg, MadeArg, MadePayload, NowArg, Op, OutArg, Prologue, RevocationOp,
+    SecondsArg, Session, SigningOp, StatusArg, Summary, TextArg, TokenArg, TokenCall,
+};
 
 /// Stack size for running sessions: an unoptimised build makes the largest token
 /// buffers on the stack before moving them to the heap.
@@ -25,8 +31,219 @@ fn empty_input_reaches_accepted_token() {
         summary,
         Summary {
             validators: 1,
-            tokens: 1
+            tokens: 1,
+            ..Summary::default()
         }
+    );
+}
+
+/// Returns the operations that sign a DPoP proof and an assertion with the
+/// prologue's key and use them, validate introspection responses and a
+/// certificate-bound token, and revoke the prologue's token.
+fn accepted_requests() -> Vec<Op<'static>> {
+    let known = TextArg::Known(0);
+    let now = NowArg::Fixed;
+    let (newest, out) = (HandleArg::Newest, OutArg::Valid);
+    let validate_dpop = || {
+        Op::Dpop(DpopOp::Validate {
+            validator: newest,
+            authorization: DpopAuthArg::Dpop(0),
+            proof: MadeArg::Made(0),
+            method: known,
+            uri: known,
+            nonce: known,
+            verifier: newest,
+            cache: newest,
+            now,
+            out,
+        })
+    };
+    let verify_assertion = || {
+        Op::Assertion(AssertionOp::Verify {
+            verifier: newest,
+            assertion: MadeArg::Made(0),
+            client_id: known,
+            cache: newest,
+            now,
+            out,
+        })
+    };
+    vec![
+        Op::ValidateIntrospection {
+            validator: newest,
+            response: IntrospectionArg::Fixed(0),
+            signed: false,
+            now,
+            out,
+        },
+        Op::ValidateIntrospection {
+            validator: newest,
+            response: IntrospectionArg::Fixed(2),
+            signed: true,
+            now,
+            out,
+        },
+        Op::ValidateCertificateBound {
+            validator: newest,
+            token: TokenArg::Fixed(4),
+            certificate: CertArg::Fixed,
+            now,
+            out,
+        },
+        Op::Signing(SigningOp::CreateProof {
+            key: newest,
+            alg: known,
+            method: known,
+            uri: known,
+            access_token: AccessTokenArg::Fixed(0),
+            nonce: known,
+            jti: JtiArg::Fresh,
+            now,
+            buf: BufArg::Large(2048),
+        }),
+        validate_dpop(),
+        // The same proof again is a replay.
+        validate_dpop(),
+        Op::Dpop(DpopOp::LastErrorChallenge {
+            verifier: newest,
+            realm: c_abi::BytesArg::NullEmpty,
+            buf: BufArg::Large(512),
+        }),
+        Op::Signing(SigningOp::CreateAssertion {
+            key: newest,
+            alg: known,
+            client_id: known,
+            audience: known,
+            lifetime: SecondsArg::Default,
+            jti: JtiArg::Fresh,
+            now,
+            buf: BufArg::Small(8),
+        }),
+        verify_assertion(),
+        verify_assertion(),
+        Op::Token {
+            token: newest,
+            call: TokenCall::Parts { ptr: out, len: out },
+        },
+        Op::Revocation(RevocationOp::RevokeToken {
+            list: newest,
+            token: HandleArg::Live(0),
+            now,
+        }),
+        Op::Revocation(RevocationOp::Check {
+            list: newest,
+            token: HandleArg::Live(0),
+        }),
+        Op::Revocation(RevocationOp::Counts {
+            list: newest,
+            tokens: out,
+            subjects: out,
+        }),
+        Op::Signing(SigningOp::SignJws {
+            key: newest,
+            alg: known,
+            typ: TextArg::Known(1),
+            embed_jwk: true,
+            payload: MadePayload::Claims(0),
+            buf: BufArg::Query,
+        }),
+        Op::Signing(SigningOp::Thumbprint {
+            key: newest,
+            buf: BufArg::Large(64),
+        }),
+        Op::Dpop(DpopOp::Challenge {
+            status: StatusArg::Known(25),
+            verifier: newest,
+            realm: c_abi::BytesArg::NullEmpty,
+            buf: BufArg::Large(512),
+        }),
+    ]
+}
+
+#[test]
+fn fixed_session_reaches_every_request() {
+    let summary = on_large_stack(|| {
+        c_abi::run(&Session {
+            prologue: Prologue::Profile,
+            ops: accepted_requests(),
+        })
+    });
+    assert_eq!(summary.introspected, 2, "{summary:?}");
+    assert_eq!(summary.certificate_bound, 1, "{summary:?}");
+    assert_eq!(summary.dpop, 1, "{summary:?}");
+    assert_eq!(summary.assertions, 1, "{summary:?}");
+    assert_eq!(summary.revoked, 1, "{summary:?}");
+    assert_eq!(summary.signed, 3, "{summary:?}");
+    assert_eq!(summary.tokens, 6, "{summary:?}");
+}
+
+#[test]
+fn committed_seed_is_fixed_session() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/seeds/c_abi/accepted-requests");
+    let seed = std::fs::read(path).unwrap();
+    let session = Session::arbitrary_take_rest(Unstructured::new(&seed)).unwrap();
+    let expected = Session {
+        prologue: Prologue::Profile,
+        ops: accepted_requests(),
+    };
+    assert_eq!(format!("{session:?}"), format!("{expected:?}"));
+}
+
+/// Returns `source` without comments, string literals and `use` declarations, so
+/// that what remains names only the functions the code calls or passes.
+fn code_only(source: &str) -> String {
+    let mut code = String::new();
+    let mut in_use = false;
+    for line in source.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("use ") || trimmed.starts_with("pub use ") {
+            in_use = true;
+        }
+        if in_use {
+            in_use = !trimmed.ends_with(';');
+            continue;
+        }
+        let line = line.split("//").next().unwrap_or_default();
+        // Drop string literals: every other piece between quotes.
+        let pieces = line.split('"').step_by(2);
+        code.extend(pieces.map(|piece| format!("{piece} ")));
+        code.push('\n');
+    }
+    code
+}
+
+#[test]
+fn target_calls_every_header_function() {
+    let fuzz = env!("CARGO_MANIFEST_DIR");
+    let header = std::fs::read_to_string(format!("{fuzz}/../include/tokenguard.h")).unwrap();
+    let mut functions = Vec::new();
+    for line in header.lines().filter(|line| !line.starts_with(' ')) {
+        let Some(open) = line.find('(') else { continue };
+        let name = line[..open].rsplit([' ', '*']).next().unwrap_or_default();
+        if name.starts_with("tg_") {
+            functions.push(name.to_string());
+        }
+    }
+    assert!(functions.len() >= 70, "read {} functions", functions.len());
+
+    let mut code = String::new();
+    for entry in std::fs::read_dir(format!("{fuzz}/src/c_abi")).unwrap() {
+        code += &code_only(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    let is_word = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
+    let uncalled: Vec<&String> = functions
+        .iter()
+        .filter(|name| {
+            !code.match_indices(name.as_str()).any(|(at, _)| {
+                let before = code.as_bytes().get(at.wrapping_sub(1)).copied();
+                let after = code.as_bytes().get(at + name.len()).copied();
+                !before.is_some_and(is_word) && !after.is_some_and(is_word)
+            })
+        })
+        .collect();
+    assert!(
+        uncalled.is_empty(),
+        "the c_abi target never calls {uncalled:?}"
     );
 }
 

@@ -129,16 +129,20 @@ pub fn www_authenticate(
     let message = unsafe { CStr::from_ptr(tg_status_message(status)) };
     let message = message.to_str().expect("status messages are UTF-8");
     let expect = ChallengeExpect {
+        scheme: "Bearer",
         realm: &realm,
         scope: &scope,
         error,
         description: Some(message),
+        algs: None,
     };
     check_challenge(&challenge, &expect);
 }
 
 /// The parameters a `WWW-Authenticate` value must carry.
 pub struct ChallengeExpect<'a> {
+    /// The scheme, `Bearer` or `DPoP`.
+    pub scheme: &'a str,
     /// The realm passed.
     pub realm: &'a Input,
     /// The scope passed.
@@ -149,9 +153,11 @@ pub struct ChallengeExpect<'a> {
     /// are replaced, when known. There is a description exactly when there is an
     /// error.
     pub description: Option<&'a str>,
+    /// The `algs` of a `DPoP` challenge, when there is one.
+    pub algs: Option<String>,
 }
 
-/// Checks a `WWW-Authenticate` value: printable ASCII, the `Bearer` scheme and then
+/// Checks a `WWW-Authenticate` value: printable ASCII, the scheme and then
 /// `name="value"` parameters. `realm` comes first when one was given, with only its
 /// non-ASCII characters replaced by `?`. `scope`, `error_description` and `error`
 /// are present as `expect` requires, with characters RFC 6750 does not allow in them
@@ -161,8 +167,9 @@ pub fn check_challenge(challenge: &str, expect: &ChallengeExpect<'_>) {
         is_printable_ascii(challenge),
         "the challenge {challenge:?} is not printable ASCII"
     );
-    let parameters = parameters(challenge)
-        .unwrap_or_else(|| panic!("the challenge {challenge:?} is not Bearer and parameters"));
+    let scheme = expect.scheme;
+    let parameters = parameters(challenge, scheme)
+        .unwrap_or_else(|| panic!("the challenge {challenge:?} is not {scheme} and parameters"));
     let value = |name: &str| {
         let found = parameters.iter().find(|(found, _)| found == name);
         found.map(|(_, value)| value.as_str())
@@ -204,6 +211,11 @@ pub fn check_challenge(challenge: &str, expect: &ChallengeExpect<'_>) {
             "error_description in {challenge:?}"
         );
     }
+    assert_eq!(
+        value("algs"),
+        expect.algs.as_deref(),
+        "algs in {challenge:?}"
+    );
 }
 
 /// Replaces each character but printable ASCII by `?`, and also `"` and `\`
@@ -216,9 +228,9 @@ fn replace(text: &str, keep_quotes: bool) -> String {
 }
 
 /// Splits a challenge into its parameters, unescaping the values, or returns `None`
-/// when it is not `Bearer` followed by `name="value"` pairs separated by `, `.
-fn parameters(challenge: &str) -> Option<Vec<(String, String)>> {
-    let mut rest = challenge.strip_prefix("Bearer")?;
+/// when it is not `scheme` followed by `name="value"` pairs separated by `, `.
+pub fn parameters(challenge: &str, scheme: &str) -> Option<Vec<(String, String)>> {
+    let mut rest = challenge.strip_prefix(scheme)?;
     if rest.is_empty() {
         return Some(Vec::new());
     }

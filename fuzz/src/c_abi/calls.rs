@@ -274,6 +274,44 @@ impl Checker {
         self.check_value(name, status, &cell, expect)
     }
 
+    /// Calls a function that returns only a status and checks it against
+    /// `expected`, the core's result for the same arguments when known.
+    pub fn status(
+        &mut self,
+        call: Call,
+        expected: Option<Result<(), tg_status>>,
+        f: impl FnOnce() -> tg_status,
+    ) -> tg_status {
+        let status = self.invoke(call, f);
+        if let (false, Some(expected)) = (call.faults.any(), expected) {
+            let expected = expected.err().unwrap_or(TG_OK);
+            assert_eq!(status, expected, "{} and the core disagree", call.name);
+        }
+        status
+    }
+
+    /// Calls a `_new` function with a handle out-parameter and checks it against
+    /// `expected`, the core's result for the same arguments when known. Returns
+    /// the new handle, never NULL.
+    pub fn handle<T>(
+        &mut self,
+        call: Call,
+        out: OutArg,
+        expected: Option<Result<(), tg_status>>,
+        f: impl FnOnce(*mut *mut T) -> tg_status,
+    ) -> Option<*mut T> {
+        static UNWRITTEN: u8 = 0;
+        let unwritten = (&UNWRITTEN as *const u8).cast_mut().cast::<T>();
+        let expect = match expected {
+            None => Expect::Unknown,
+            Some(Ok(())) => Expect::Success,
+            Some(Err(code)) => Expect::Status(code),
+        };
+        let ptr = self.value(call, out, unwritten, expect, f)?;
+        assert!(!ptr.is_null(), "{} returned TG_OK and NULL", call.name);
+        Some(ptr)
+    }
+
     /// Checks the status and out-parameter of a call against `expect`.
     pub fn check_value<T: Copy + PartialEq + Debug>(
         &self,

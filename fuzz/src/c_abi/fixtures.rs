@@ -10,7 +10,7 @@ use std::rc::Rc;
 use std::sync::OnceLock;
 
 use tokenguard::{
-    AlgSet, Algorithm, JwkSet, Policy, Profile, ScopeClaims, ScopeMatch, TokenType, Validator,
+    AlgSet, Algorithm, Jwk, JwkSet, Policy, Profile, ScopeClaims, ScopeMatch, TokenType, Validator,
 };
 
 use crate::keys::{encode, keys, SigningKey, HS256_SECRET};
@@ -18,6 +18,16 @@ use crate::{AUDIENCE, ISSUER, NOW, REQUIRED_SCOPE};
 
 /// A second issuer that only the permissive configuration accepts.
 pub const OTHER_ISSUER: &str = "https://other-issuer.tokenguard.test";
+
+/// The `aud` of signed introspection responses under the RFC 9068 configuration.
+pub const INTROSPECTION_AUDIENCE: &str = "fuzz-resource-server";
+
+/// The client certificate that the certificate-bound token names. Only its SHA-256
+/// matters, so it need not be DER.
+pub const CERTIFICATE: &[u8] = b"tokenguard fuzz test-only client certificate";
+
+/// The request URI of the fixed DPoP proofs.
+pub const REQUEST_URI: &str = "https://api.tokenguard.test/orders";
 
 /// A configuration document whose policy the core can also build.
 pub struct FixedConfig {
@@ -38,13 +48,14 @@ pub fn configs() -> &'static [FixedConfig; 3] {
 
 fn profile_config() -> FixedConfig {
     let json = format!(
-        r#"{{"issuers":["{ISSUER}"],"audiences":["{AUDIENCE}"],"profile":"rfc9068","required_scopes":["{REQUIRED_SCOPE}"]}}"#
+        r#"{{"issuers":["{ISSUER}"],"audiences":["{AUDIENCE}"],"profile":"rfc9068","required_scopes":["{REQUIRED_SCOPE}"],"introspection_audience":"{INTROSPECTION_AUDIENCE}"}}"#
     );
     let policy = Policy::builder()
         .issuer(ISSUER)
         .audience(AUDIENCE)
         .require_scope(REQUIRED_SCOPE)
-        .profile(Profile::Rfc9068);
+        .profile(Profile::Rfc9068)
+        .introspection_audience(INTROSPECTION_AUDIENCE);
     FixedConfig {
         json,
         hmac: false,
@@ -145,6 +156,26 @@ fn ed25519_jwk() -> String {
     )
 }
 
+/// Returns the private JWK of the fixed Ed25519 key, which signs the fixed DPoP
+/// proofs and client assertions.
+pub fn ed25519_private_jwk() -> &'static str {
+    static JWK: OnceLock<String> = OnceLock::new();
+    JWK.get_or_init(|| {
+        format!(
+            r#"{{"kty":"OKP","kid":"{}","crv":"Ed25519","x":"{}","d":"{}"}}"#,
+            SigningKey::Ed25519.kid(),
+            keys().ed25519_component(),
+            encode(crate::keys::ED25519_SEED)
+        )
+    })
+}
+
+/// Returns the RFC 7638 thumbprint of the fixed Ed25519 key, base64url-encoded.
+fn ed25519_thumbprint() -> String {
+    let jwk = Jwk::from_json(ed25519_jwk().as_bytes()).expect("Ed25519 JWK");
+    encode(&jwk.thumbprint())
+}
+
 /// The key set of a mirror validator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MirrorKeys {
@@ -188,11 +219,15 @@ pub struct FixedToken {
     pub text: String,
 }
 
+/// Position in [`tokens`] of the token bound to the Ed25519 key by `cnf` `jkt`.
+pub const DPOP_BOUND_TOKEN: usize = 3;
+
 /// Returns the fixed tokens: Ed25519 for the RFC 9068 configuration and HS256 for
-/// the HMAC one, both with claims of every JSON type, and Ed25519 without `kid` or
-/// `typ` for the permissive one.
-pub fn tokens() -> &'static [FixedToken; 3] {
-    static TOKENS: OnceLock<[FixedToken; 3]> = OnceLock::new();
+/// the HMAC one, both with claims of every JSON type, Ed25519 without `kid` or `typ`
+/// for the permissive one, and two RFC 9068 tokens bound by `cnf`, to the Ed25519
+/// key (`jkt`) and to [`CERTIFICATE`] (`x5t#S256`).
+pub fn tokens() -> &'static [FixedToken; 5] {
+    static TOKENS: OnceLock<[FixedToken; 5]> = OnceLock::new();
     TOKENS.get_or_init(|| {
         let ed25519_kid = SigningKey::Ed25519.kid();
         let hs256_kid = SigningKey::Hs256.kid();
@@ -216,6 +251,61 @@ pub fn tokens() -> &'static [FixedToken; 3] {
                     NOW - 30
                 ),
             ),
+            FixedToken::sign(
+                SigningKey::Ed25519,
+                format!(r#"{{"alg":"EdDSA","typ":"at+jwt","kid":"{ed25519_kid}"}}"#),
+                bound_claims("dpop", &format!(r#"{{"jkt":"{}"}}"#, ed25519_thumbprint())),
+            ),
+            FixedToken::sign(
+                SigningKey::Ed25519,
+                format!(r#"{{"alg":"EdDSA","typ":"at+jwt","kid":"{ed25519_kid}"}}"#),
+                bound_claims("mtls", &format!(r#"{{"x5t#S256":"{}"}}"#, certificate_hash())),
+            ),
+        ]
+    })
+}
+
+/// Returns the base64url SHA-256 of [`CERTIFICATE`].
+fn certificate_hash() -> String {
+    encode(ring::digest::digest(&ring::digest::SHA256, CERTIFICATE).as_ref())
+}
+
+/// Returns RFC 9068 claims with the `jti` `bound-{name}` and the `cnf` object `cnf`.
+fn bound_claims(name: &str, cnf: &str) -> String {
+    format!(
+        r#"{{"iss":"{ISSUER}","sub":"user-7","aud":"{AUDIENCE}","exp":{},"iat":{},"jti":"bound-{name}","client_id":"client-1","scope":"{REQUIRED_SCOPE}","cnf":{cnf}}}"#,
+        NOW + 3600,
+        NOW - 60
+    )
+}
+
+/// Returns the fixed introspection responses: an active body valid under the RFC
+/// 9068 configuration, an inactive one, that active body in a signed response,
+/// and an active body bound by `cnf`.
+pub fn introspection_responses() -> &'static [String; 4] {
+    static RESPONSES: OnceLock<[String; 4]> = OnceLock::new();
+    RESPONSES.get_or_init(|| {
+        let body = |extra: &str| {
+            format!(
+                r#"{{"active":true,"iss":"{ISSUER}","aud":"{AUDIENCE}","sub":"user-8","client_id":"client-1","scope":"{REQUIRED_SCOPE} orders:write","exp":{},"iat":{},"jti":"introspected-1"{extra}}}"#,
+                NOW + 3600,
+                NOW - 60
+            )
+        };
+        let active = body("");
+        let signed_claims = format!(
+            r#"{{"iss":"{ISSUER}","aud":"{INTROSPECTION_AUDIENCE}","iat":{},"token_introspection":{active}}}"#,
+            NOW - 5
+        );
+        let header = format!(
+            r#"{{"alg":"EdDSA","typ":"token-introspection+jwt","kid":"{}"}}"#,
+            SigningKey::Ed25519.kid()
+        );
+        [
+            active.clone(),
+            r#"{"active":false}"#.to_string(),
+            sign(SigningKey::Ed25519, &header, &signed_claims),
+            body(&format!(r#","cnf":{{"jkt":"{}"}}"#, ed25519_thumbprint())),
         ]
     })
 }

@@ -2,24 +2,33 @@
 //! Rust signatures, with the pointer and length arguments built from the input.
 //!
 //! A [`Session`] makes validators from fixed, generated or raw configurations and
-//! key sets, validates fixed, generated and raw tokens and `Authorization` values,
-//! calls every accessor on the tokens it got, and calls the `Authorization`,
-//! `WWW-Authenticate`, last-error and status functions. Every call is checked, not
-//! only for crashes: see [`calls`] for the status and last-error rules and
-//! [`args`] for the buffers. A validator made from a fixed configuration has a
-//! core [`Validator`] with the same policy and keys beside it, and each of its
-//! verdicts must be the core's.
+//! key sets, validates fixed, generated and raw tokens, `Authorization` values,
+//! introspection responses, certificate-bound tokens and DPoP requests, calls
+//! every accessor on the tokens it got, and calls the `Authorization`,
+//! `WWW-Authenticate`, last-error and status functions. It also makes and uses
+//! revocation lists, DPoP verifiers, replay caches, client assertion verifiers and
+//! signing keys, and feeds what the keys sign to the verifiers. Every call is
+//! checked, not only for crashes: see [`calls`] for the status and last-error
+//! rules and [`args`] for the buffers. A validator made from a fixed configuration
+//! has a core [`Validator`](tokenguard::Validator) with the same policy and keys
+//! beside it, each other handle has a core twin that gets the same calls, and each
+//! verdict must be the core's.
 //!
 //! Arguments follow the header's safety rules: pointers are NULL or valid for
 //! their whole length, so a crash or an AddressSanitizer report is the library's
 //! fault.
 
 mod args;
+mod assertion;
 mod bearer;
 mod calls;
+mod dpop;
 mod fixtures;
 mod inputs;
 mod mirror;
+mod requests;
+mod revocation;
+mod signing;
 mod status;
 mod token_calls;
 mod validators;
@@ -27,12 +36,25 @@ mod validators;
 use arbitrary::{Arbitrary, Result, Unstructured};
 use tokenguard_ffi::{tg_token_free, tg_validator, tg_validator_free};
 
-pub use args::Bytes;
-use args::{BytesArg, HandleArg, NowArg, OutArg, StatusArg};
+pub use args::{BufArg, Bytes, BytesArg, HandleArg, NowArg, OutArg, StatusArg};
+pub use assertion::AssertionOp;
+pub use dpop::DpopOp;
+pub use inputs::{AuthArg, ConfigArg, JwksArg, TokenArg};
+pub use requests::{
+    AccessTokenArg, CapacityArg, CertArg, DpopAuthArg, IntrospectionArg, JtiArg, MadeArg,
+    SecondsArg, TextArg,
+};
+pub use revocation::RevocationOp;
+pub use signing::{DerArg, MadePayload, PrivateJwkArg, SecretArg, SigningOp};
+pub use token_calls::TokenCall;
+
+use assertion::LiveAssertionVerifier;
 use calls::Checker;
-use inputs::{AuthArg, ConfigArg, JwksArg, TokenArg};
+use dpop::{LiveDpopVerifier, LiveReplayCache};
 use mirror::Mirror;
-use token_calls::{LiveToken, TokenCall};
+use revocation::LiveRevocationList;
+use signing::LiveSigningKey;
+use token_calls::LiveToken;
 
 /// Maximum number of operations of one session, so that one input stays fast.
 pub const MAX_OPS: usize = 64;
@@ -75,6 +97,9 @@ impl<'a> Arbitrary<'a> for Session<'a> {
 pub enum Prologue {
     /// A validator of the RFC 9068 configuration and the Ed25519 key, and its
     /// accepted fixed Ed25519 token, so that even short inputs reach the accessors.
+    /// Also a revocation list, a DPoP verifier, a replay cache, a client assertion
+    /// verifier for the Ed25519 key and that key as a signing key, so that short
+    /// inputs reach their functions too.
     Profile,
     /// A validator of the HMAC configuration and its accepted HS256 token.
     Hmac,
@@ -199,6 +224,41 @@ pub enum Op<'a> {
         /// The token.
         token: HandleArg,
     },
+    /// `tg_validator_validate_introspection`, or
+    /// `tg_validator_validate_signed_introspection` when `signed`.
+    ValidateIntrospection {
+        /// The validator.
+        validator: HandleArg,
+        /// The response.
+        response: IntrospectionArg<'a>,
+        /// Whether to call the function for signed responses.
+        signed: bool,
+        /// The validation time.
+        now: NowArg,
+        /// The out-parameter.
+        out: OutArg,
+    },
+    /// `tg_validator_validate_certificate_bound`.
+    ValidateCertificateBound {
+        /// The validator.
+        validator: HandleArg,
+        /// The token.
+        token: TokenArg<'a>,
+        /// The client certificate.
+        certificate: CertArg<'a>,
+        /// The validation time.
+        now: NowArg,
+        /// The out-parameter.
+        out: OutArg,
+    },
+    /// The revocation-list functions.
+    Revocation(RevocationOp<'a>),
+    /// The DPoP verifier, replay cache, validation and challenge functions.
+    Dpop(DpopOp<'a>),
+    /// The signing-key functions.
+    Signing(SigningOp<'a>),
+    /// The client assertion verifier functions.
+    Assertion(AssertionOp<'a>),
 }
 
 /// Counts of what a session reached, for the harness tests.
@@ -206,8 +266,20 @@ pub enum Op<'a> {
 pub struct Summary {
     /// Validators made.
     pub validators: usize,
-    /// Tokens accepted.
+    /// Tokens accepted, by every function that returns one.
     pub tokens: usize,
+    /// Introspection responses accepted, plain or signed.
+    pub introspected: usize,
+    /// Certificate-bound tokens accepted.
+    pub certificate_bound: usize,
+    /// DPoP requests accepted.
+    pub dpop: usize,
+    /// Client assertions accepted.
+    pub assertions: usize,
+    /// Revocation checks that returned `TG_REVOKED`.
+    pub revoked: usize,
+    /// JWS, client assertions and DPoP proofs signed.
+    pub signed: usize,
 }
 
 /// Runs `session` and checks every call.
@@ -220,6 +292,13 @@ pub fn run(session: &Session<'_>) -> Summary {
         checker: Checker::new(),
         validators: Vec::new(),
         tokens: Vec::new(),
+        lists: Vec::new(),
+        dpop_verifiers: Vec::new(),
+        caches: Vec::new(),
+        verifiers: Vec::new(),
+        keys: Vec::new(),
+        made: Vec::new(),
+        fresh: 0,
         summary: Summary::default(),
     };
     harness.prologue(session.prologue);
@@ -243,6 +322,15 @@ struct Harness {
     checker: Checker,
     validators: Vec<LiveValidator>,
     tokens: Vec<LiveToken>,
+    lists: Vec<LiveRevocationList>,
+    dpop_verifiers: Vec<LiveDpopVerifier>,
+    caches: Vec<LiveReplayCache>,
+    verifiers: Vec<LiveAssertionVerifier>,
+    keys: Vec<LiveSigningKey>,
+    /// The outputs of the signing functions, oldest first.
+    made: Vec<Vec<u8>>,
+    /// The number of fresh `jti_random` values made.
+    fresh: u64,
     summary: Summary,
 }
 
@@ -264,6 +352,35 @@ impl Harness {
             1,
             "the prologue's fixed token was rejected"
         );
+        if let Prologue::Profile = prologue {
+            self.profile_handles();
+        }
+    }
+
+    /// Makes one handle of each other kind with fixed arguments.
+    fn profile_handles(&mut self) {
+        self.new_revocation_list(4, 4, OutArg::Valid);
+        self.new_dpop_verifier(&args::Input::null(0), 60, 30, OutArg::Valid);
+        self.new_replay_cache(8, OutArg::Valid);
+        let audience = args::Input::owned(crate::AUDIENCE.as_bytes().to_vec());
+        let jwks = JwksArg::Ed25519.input();
+        self.new_assertion_verifier(
+            &audience,
+            &args::Input::null(0),
+            300,
+            30,
+            &jwks,
+            OutArg::Valid,
+        );
+        self.key_from_jwk(signing::PrivateJwkArg::Ed25519, OutArg::Valid);
+        let made = [
+            self.lists.len(),
+            self.dpop_verifiers.len(),
+            self.caches.len(),
+            self.verifiers.len(),
+            self.keys.len(),
+        ];
+        assert_eq!(made, [1; 5], "the prologue's handles were rejected");
     }
 
     fn apply(&mut self, op: &Op<'_>) {
@@ -313,6 +430,24 @@ impl Harness {
             Op::Status { status } => status::check_status_functions(status.value()),
             Op::FreeValidator { validator } => self.free_validator(*validator),
             Op::FreeToken { token } => self.free_token(*token),
+            Op::ValidateIntrospection {
+                validator,
+                response,
+                signed,
+                now,
+                out,
+            } => self.validate_introspection(*validator, response, *signed, *now, *out),
+            Op::ValidateCertificateBound {
+                validator,
+                token,
+                certificate,
+                now,
+                out,
+            } => self.validate_certificate_bound(*validator, token, certificate, *now, *out),
+            Op::Revocation(op) => self.revocation(op),
+            Op::Dpop(op) => self.dpop(op),
+            Op::Signing(op) => self.signing(op),
+            Op::Assertion(op) => self.assertion(op),
         }
     }
 
@@ -342,11 +477,35 @@ impl Harness {
         }
     }
 
-    /// Frees the validators first, then checks that every token still reads the
-    /// same, and frees the tokens.
+    /// Frees the validators and other handles first, then checks that every token
+    /// still reads the same, and frees the tokens.
     fn finish(&mut self) {
         while !self.validators.is_empty() {
             self.free_validator(HandleArg::Newest);
+        }
+        while !self.lists.is_empty() {
+            self.free_revocation_list(HandleArg::Newest);
+        }
+        let op = DpopOp::FreeVerifier {
+            verifier: HandleArg::Newest,
+        };
+        while !self.dpop_verifiers.is_empty() {
+            self.dpop(&op);
+        }
+        while !self.caches.is_empty() {
+            self.free_replay_cache(HandleArg::Newest);
+        }
+        let op = AssertionOp::Free {
+            verifier: HandleArg::Newest,
+        };
+        while !self.verifiers.is_empty() {
+            self.assertion(&op);
+        }
+        let op = SigningOp::Free {
+            key: HandleArg::Newest,
+        };
+        while !self.keys.is_empty() {
+            self.signing(&op);
         }
         for index in 0..self.tokens.len() {
             let (header, payload) = self.read_parts(self.tokens[index].ptr);

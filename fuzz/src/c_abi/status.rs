@@ -209,17 +209,31 @@ pub fn www_authenticate(
     // The message of a failed validation is the core error's, which is also the
     // description. Other failures may put context before it, such as "jwks: ".
     let last = checker.last();
-    let validation = matches!(
-        checker.last_call(),
-        "tg_validator_validate" | "tg_validator_validate_authorization"
-    );
     let expect = ChallengeExpect {
+        scheme: "Bearer",
         realm: &realm,
         scope: &scope,
         error: last.bearer_error,
-        description: validation.then_some(last.message.as_str()),
+        description: is_validation(checker.last_call()).then_some(last.message.as_str()),
+        algs: None,
     };
     check_challenge(&challenge, &expect);
+}
+
+/// Returns whether the function `name` records a core error with no context, so
+/// that its message is the challenge's `error_description`.
+pub fn is_validation(name: &str) -> bool {
+    matches!(
+        name,
+        "tg_validator_validate"
+            | "tg_validator_validate_authorization"
+            | "tg_validator_validate_introspection"
+            | "tg_validator_validate_signed_introspection"
+            | "tg_validator_validate_certificate_bound"
+            | "tg_validator_validate_dpop"
+            | "tg_assertion_verifier_verify"
+            | "tg_revocation_list_check"
+    )
 }
 
 /// Checks on a new thread that there is no last error there and that a failure

@@ -47,8 +47,9 @@ const _: () = assert!(size_of::<tokenguard_ffi::tg_json_type>() == 4);
 pub struct LiveToken {
     /// The handle.
     pub ptr: *mut tg_token,
-    /// The verified header JSON.
-    pub header: String,
+    /// The verified header JSON, `None` for a token without one: an introspected
+    /// token or a client assertion.
+    pub header: Option<String>,
     /// The verified claims JSON.
     pub payload: String,
 }
@@ -95,7 +96,7 @@ struct Target<'t> {
 
 /// The core's reading of a verified token.
 struct Model<'t> {
-    header: Object<'t>,
+    header: Option<Object<'t>>,
     claims: Claims<'t>,
     token: &'t LiveToken,
 }
@@ -111,7 +112,10 @@ pub fn run(checker: &mut Checker, token: Option<&LiveToken>, call: &TokenCall<'_
     let target = Target {
         ptr: token.map_or(std::ptr::null(), |token| token.ptr.cast_const()),
         model: token.map(|token| Model {
-            header: json::parse_object(token.header.as_bytes()).expect("verified header"),
+            header: token
+                .header
+                .as_ref()
+                .map(|header| json::parse_object(header.as_bytes()).expect("verified header")),
             claims: Claims::parse(token.payload.as_bytes()).expect("verified claims"),
             token,
         }),
@@ -147,7 +151,8 @@ type DateFn = unsafe extern "C" fn(*const tg_token, *mut i64) -> tg_status;
 fn strings(checker: &mut Checker, target: &Target<'_>, buf: BufArg) {
     let model = target.model.as_ref();
     let kid = model.map(|model| {
-        let kid = model.header.get("kid").and_then(|kid| kid.as_str());
+        let header = model.header.as_ref();
+        let kid = header.and_then(|header| header.get("kid").and_then(|kid| kid.as_str()));
         kid.map(|kid| kid.unescaped().into_owned())
     });
     let claim = |pick: for<'c> fn(&Claims<'c>) -> Option<JsonStr<'c>>| {
@@ -504,16 +509,17 @@ fn borrow(expect: &Expect<String>) -> Expect<&str> {
 fn check_parts(checker: &mut Checker, target: &Target<'_>, ptr_arg: OutArg, len_arg: OutArg) {
     type PartFn = unsafe extern "C" fn(*const tg_token, *mut *const u8, *mut usize) -> tg_status;
     let model = target.model.as_ref();
-    let parts: [(&'static str, PartFn, Option<&str>); 2] = [
+    // A token without a header returns TG_NOT_FOUND for it.
+    let parts: [(&'static str, PartFn, Option<Option<&str>>); 2] = [
         (
             "tg_token_payload",
             tg_token_payload,
-            model.map(|model| model.token.payload.as_str()),
+            model.map(|model| Some(model.token.payload.as_str())),
         ),
         (
             "tg_token_header",
             tg_token_header,
-            model.map(|model| model.token.header.as_str()),
+            model.map(|model| model.token.header.as_deref()),
         ),
     ];
     for (name, function, expected) in parts {
@@ -530,11 +536,16 @@ fn check_parts(checker: &mut Checker, target: &Target<'_>, ptr_arg: OutArg, len_
         if status != TG_OK {
             out_ptr.assert_untouched(name);
             out_len.assert_untouched(name);
+            if let (Some(expected), false) = (expected, call.faults.any()) {
+                assert!(expected.is_none(), "{name} returned {status}");
+                assert_eq!(status, TG_NOT_FOUND, "{name} of a token without one");
+            }
             continue;
         }
         // SAFETY: on success the pointer and length describe text the token owns.
         let text = unsafe { std::slice::from_raw_parts(out_ptr.get(), out_len.get()) };
         if let Some(expected) = expected {
+            let expected = expected.unwrap_or_else(|| panic!("{name} of a token without one"));
             assert_eq!(text, expected.as_bytes(), "{name} changed");
         }
         json::parse_object(text).unwrap_or_else(|fault| panic!("{name} is not an object: {fault}"));
@@ -547,8 +558,13 @@ fn check_parts(checker: &mut Checker, target: &Target<'_>, ptr_arg: OutArg, len_
     let (ptr, name_ptr) = (target.ptr, out_name.ptr());
     // SAFETY: `ptr` is NULL or a live token, and the out-parameter is valid or NULL.
     let status = checker.invoke(call, || unsafe { tg_token_algorithm(ptr, name_ptr) });
+    let header = model.map(|model| model.header.as_ref());
     if status != TG_OK {
         out_name.assert_untouched("tg_token_algorithm");
+        if let (Some(header), false) = (header, call.faults.any()) {
+            assert!(header.is_none(), "tg_token_algorithm returned {status}");
+            assert_eq!(status, TG_NOT_FOUND, "tg_token_algorithm without a header");
+        }
         return;
     }
     // SAFETY: on success the out-parameter points to a static NUL-terminated string.
@@ -558,8 +574,9 @@ fn check_parts(checker: &mut Checker, target: &Target<'_>, ptr_arg: OutArg, len_
         Algorithm::from_name(name).is_ok(),
         "tg_token_algorithm returned {name:?}"
     );
-    if let Some(model) = model {
-        let alg = model.header.get("alg").and_then(|alg| alg.as_str());
+    if let Some(header) = header {
+        let header = header.expect("tg_token_algorithm of a token without a header");
+        let alg = header.get("alg").and_then(|alg| alg.as_str());
         let alg = alg.expect("a verified header has alg").unescaped();
         assert_eq!(name, alg, "tg_token_algorithm and the header alg differ");
     }

@@ -5,14 +5,17 @@ use tokenguard::{json, parse_authorization, Claims, Scheme};
 use tokenguard_ffi::{
     tg_status, tg_token, tg_token_header, tg_token_payload, tg_validator, tg_validator_key_counts,
     tg_validator_new, tg_validator_set_jwks, tg_validator_validate,
-    tg_validator_validate_authorization, TG_INVALID_CONFIG, TG_MALFORMED, TG_OK, TG_TOO_LARGE,
+    tg_validator_validate_authorization, tg_validator_validate_certificate_bound,
+    tg_validator_validate_introspection, tg_validator_validate_signed_introspection,
+    TG_INVALID_CONFIG, TG_MALFORMED, TG_NOT_FOUND, TG_OK, TG_TOO_LARGE,
 };
 
 use super::args::{self, HandleArg, Input, NowArg, OutArg, OutCell, UNWRITTEN_LEN};
 use super::calls::{Call, Expect};
 use super::fixtures::{self, MirrorKeys};
 use super::inputs::{AuthArg, ConfigArg, JwksArg, TokenArg};
-use super::mirror::{self, Mirror};
+use super::mirror::{self, Kind, Mirror, Verdict};
+use super::requests::{CertArg, IntrospectionArg};
 use super::token_calls::LiveToken;
 use super::{Harness, LiveValidator, UNWRITTEN};
 
@@ -202,7 +205,7 @@ impl Harness {
         out: OutArg,
     ) {
         let input = token.input();
-        self.validate_input(validator, &input, now.value(), out, false);
+        self.validate_input(validator, &input, now.value(), out, Kind::Token);
     }
 
     pub(super) fn validate_authorization(
@@ -213,27 +216,58 @@ impl Harness {
         out: OutArg,
     ) {
         let input = value.input();
-        self.validate_input(validator, &input, now.value(), out, true);
+        self.validate_input(validator, &input, now.value(), out, Kind::Authorization);
     }
 
-    /// Validates a token, or an `Authorization` value when `authorization`, and
-    /// compares the verdict with the mirror's.
+    pub(super) fn validate_introspection(
+        &mut self,
+        validator: HandleArg,
+        response: &IntrospectionArg<'_>,
+        signed: bool,
+        now: NowArg,
+        out: OutArg,
+    ) {
+        let kind = if signed {
+            Kind::SignedIntrospection
+        } else {
+            Kind::Introspection
+        };
+        self.validate_input(validator, &response.input(), now.value(), out, kind);
+    }
+
+    pub(super) fn validate_certificate_bound(
+        &mut self,
+        validator: HandleArg,
+        token: &TokenArg<'_>,
+        certificate: &CertArg<'_>,
+        now: NowArg,
+        out: OutArg,
+    ) {
+        let input = token.input();
+        let certificate = certificate.input().bytes().map(<[u8]>::to_vec);
+        let kind = Kind::CertificateBound(certificate);
+        self.validate_input(validator, &input, now.value(), out, kind);
+    }
+
+    /// Validates `input` as `kind` and compares the verdict with the mirror's.
     fn validate_input(
         &mut self,
         validator: HandleArg,
         input: &Input,
         now: i64,
         out: OutArg,
-        authorization: bool,
+        kind: Kind,
     ) {
         let index = validator.pick(self.validators.len());
         let ptr = index.map_or(std::ptr::null(), |i| self.validators[i].ptr.cast_const());
-        let unwritten = (&UNWRITTEN as *const u8).cast_mut().cast::<tg_token>();
-        let mut cell = OutCell::new(out, unwritten);
-        let name = if authorization {
-            "tg_validator_validate_authorization"
-        } else {
-            "tg_validator_validate"
+        let mut cell = OutCell::new(out, unwritten_token());
+        let authorization = kind == Kind::Authorization;
+        let name = match kind {
+            Kind::Token => "tg_validator_validate",
+            Kind::Authorization => "tg_validator_validate_authorization",
+            Kind::Introspection => "tg_validator_validate_introspection",
+            Kind::SignedIntrospection => "tg_validator_validate_signed_introspection",
+            Kind::CertificateBound(_) => "tg_validator_validate_certificate_bound",
         };
         let call = Call {
             authorization,
@@ -241,15 +275,33 @@ impl Harness {
         }
         .with(args::Faults::null_if(ptr.is_null()))
         .with(input.faults())
+        .with(args::Faults::null_if(kind == Kind::CertificateBound(None)))
         .with(cell.faults());
         let out_ptr = cell.ptr();
-        // SAFETY: `ptr` is NULL or a live validator, the input is NULL or valid for
-        // its length, and the out-parameter is valid or NULL.
+        let (input_ptr, input_len) = (input.ptr(), input.len());
+        // SAFETY: `ptr` is NULL or a live validator, the inputs are NULL or valid for
+        // their lengths, and the out-parameter is valid or NULL.
         let status = self.checker.invoke(call, || unsafe {
-            if authorization {
-                tg_validator_validate_authorization(ptr, input.ptr(), input.len(), now, out_ptr)
-            } else {
-                tg_validator_validate(ptr, input.ptr(), input.len(), now, out_ptr)
+            match &kind {
+                Kind::Token => tg_validator_validate(ptr, input_ptr, input_len, now, out_ptr),
+                Kind::Authorization => {
+                    tg_validator_validate_authorization(ptr, input_ptr, input_len, now, out_ptr)
+                }
+                Kind::Introspection => {
+                    tg_validator_validate_introspection(ptr, input_ptr, input_len, now, out_ptr)
+                }
+                Kind::SignedIntrospection => tg_validator_validate_signed_introspection(
+                    ptr, input_ptr, input_len, now, out_ptr,
+                ),
+                Kind::CertificateBound(certificate) => {
+                    // `None` is NULL with a length.
+                    let (cert_ptr, cert_len) = certificate
+                        .as_ref()
+                        .map_or((std::ptr::null(), 1), |cert| (cert.as_ptr(), cert.len()));
+                    tg_validator_validate_certificate_bound(
+                        ptr, input_ptr, input_len, cert_ptr, cert_len, now, out_ptr,
+                    )
+                }
             }
         });
         let Some(index) = index.filter(|_| !call.faults.any()) else {
@@ -259,7 +311,7 @@ impl Harness {
 
         let bytes = input.bytes().expect("no fault");
         let mirror = self.validators[index].mirror.clone();
-        let expected = mirror.map(|mirror| mirror.verdict(bytes, now, authorization));
+        let expected = mirror.map(|mirror| mirror.verdict(bytes, now, &kind));
         if authorization && status != TG_MALFORMED {
             // Only a value that parses as Bearer reaches the token checks.
             let parsed = parse_authorization(bytes);
@@ -269,7 +321,25 @@ impl Harness {
                 "{name} returned {status} for a value that is not Bearer"
             );
         }
+        if self.check_verdict(name, status, &cell, expected) {
+            match kind {
+                Kind::Introspection | Kind::SignedIntrospection => self.summary.introspected += 1,
+                Kind::CertificateBound(_) => self.summary.certificate_bound += 1,
+                Kind::Token | Kind::Authorization => {}
+            }
+        }
+    }
 
+    /// Checks the result of a call that returns a token against the core's
+    /// verdict, when known, and keeps an accepted token. Returns whether the call
+    /// accepted it.
+    pub(super) fn check_verdict(
+        &mut self,
+        name: &str,
+        status: tg_status,
+        cell: &OutCell<*mut tg_token>,
+        expected: Option<Verdict>,
+    ) -> bool {
         if status != TG_OK {
             cell.assert_untouched(name);
             match expected {
@@ -277,7 +347,7 @@ impl Harness {
                 Some(Err(code)) => assert_eq!(status, code, "{name} and the core disagree"),
                 None => {}
             }
-            return;
+            return false;
         }
         let token = cell.get();
         assert!(!token.is_null(), "{name} returned TG_OK and NULL");
@@ -296,7 +366,9 @@ impl Harness {
             Some(Err(code)) => panic!("{name} accepted a token the core rejects with {code}"),
             None => {}
         }
-        json::parse_object(header.as_bytes()).expect("a verified header is an object");
+        if let Some(header) = &header {
+            json::parse_object(header.as_bytes()).expect("a verified header is an object");
+        }
         Claims::parse(payload.as_bytes()).expect("verified claims parse");
         self.tokens.push(LiveToken {
             ptr: token,
@@ -304,10 +376,12 @@ impl Harness {
             payload,
         });
         self.summary.tokens += 1;
+        true
     }
 
-    /// Returns the header and payload of a token with valid arguments.
-    pub(super) fn read_parts(&mut self, token: *const tg_token) -> (String, String) {
+    /// Returns the header, `None` for a token without one, and the payload of a
+    /// token with valid arguments.
+    pub(super) fn read_parts(&mut self, token: *const tg_token) -> (Option<String>, String) {
         type PartFn =
             unsafe extern "C" fn(*const tg_token, *mut *const u8, *mut usize) -> tg_status;
         let mut read = |name, function: PartFn| {
@@ -316,13 +390,23 @@ impl Harness {
             let status = self.checker.invoke(Call::new(name), || unsafe {
                 function(token, &mut ptr, &mut len)
             });
+            if status == TG_NOT_FOUND && name == "tg_token_header" {
+                assert_eq!(len, UNWRITTEN_LEN, "{name} failed and wrote out_len");
+                return None;
+            }
             assert_eq!(status, TG_OK, "{name}");
             // SAFETY: on success the pointer and length describe text the token owns.
             let bytes = unsafe { std::slice::from_raw_parts(ptr, len) };
-            String::from_utf8(bytes.to_vec()).unwrap_or_else(|_| panic!("{name} is not UTF-8"))
+            let text = String::from_utf8(bytes.to_vec());
+            Some(text.unwrap_or_else(|_| panic!("{name} is not UTF-8")))
         };
         let header = read("tg_token_header", tg_token_header);
-        let payload = read("tg_token_payload", tg_token_payload);
+        let payload = read("tg_token_payload", tg_token_payload).expect("a payload");
         (header, payload)
     }
+}
+
+/// Returns the value of an unwritten token out-parameter.
+pub(super) fn unwritten_token() -> *mut tg_token {
+    (&UNWRITTEN as *const u8).cast_mut().cast::<tg_token>()
 }
