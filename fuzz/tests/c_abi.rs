@@ -5,9 +5,10 @@
 
 use arbitrary::{Arbitrary, Unstructured};
 use tokenguard_fuzz::c_abi::{
-    self, AccessTokenArg, AssertionOp, BufArg, CertArg, DpopAuthArg, DpopOp, HandleArg,
-    IntrospectionArg, JtiArg, MadeArg, MadePayload, NowArg, Op, OutArg, Prologue, RevocationOp,
-    SecondsArg, Session, SigningOp, StatusArg, Summary, TextArg, TokenArg, TokenCall,
+    self, AccessTokenArg, AssertionOp, BufArg, Bytes, CertArg, ClientMismatches, ClientsArg,
+    DpopAuthArg, DpopOp, HandleArg, IntrospectionArg, JtiArg, MadeArg, MadePayload, NowArg, Op,
+    OutArg, Prologue, RevocationOp, SecondsArg, Session, SigningOp, StatusArg, Summary, TextArg,
+    TokenArg, TokenCall,
 };
 
 /// Stack size for running sessions: an unoptimised build makes the largest token
@@ -175,6 +176,124 @@ fn fixed_session_reaches_every_request() {
     assert_eq!(summary.revoked, 1, "{summary:?}");
     assert_eq!(summary.signed, 3, "{summary:?}");
     assert_eq!(summary.tokens, 6, "{summary:?}");
+}
+
+/// Returns the operation that signs a client assertion for `CLIENT_IDS[client]`
+/// with the newest key, the prologue's Ed25519 key.
+fn create_assertion(client: u8) -> Op<'static> {
+    let known = TextArg::Known(0);
+    Op::Signing(SigningOp::CreateAssertion {
+        key: HandleArg::Newest,
+        alg: known,
+        client_id: TextArg::Known(client),
+        audience: known,
+        lifetime: SecondsArg::Default,
+        jti: JtiArg::Fresh,
+        now: NowArg::Fixed,
+        buf: BufArg::Large(2048),
+    })
+}
+
+/// Returns the operation that verifies the newest assertion with the newest
+/// verifier, for the request's `client_id` `CLIENT_IDS[client]` ("" names none).
+fn verify_assertion(client: u8) -> Op<'static> {
+    Op::Assertion(AssertionOp::Verify {
+        verifier: HandleArg::Newest,
+        assertion: MadeArg::Made(0),
+        client_id: TextArg::Known(client),
+        cache: HandleArg::Newest,
+        now: NowArg::Fixed,
+        out: OutArg::Valid,
+    })
+}
+
+/// Returns the operation that makes an assertion verifier for the fixed clients
+/// document `index`.
+fn new_assertion_verifier(index: u8) -> Op<'static> {
+    Op::Assertion(AssertionOp::New {
+        audiences: TextArg::Known(0),
+        algorithms: TextArg::Known(0),
+        max_lifetime: SecondsArg::Default,
+        leeway: SecondsArg::Default,
+        clients: ClientsArg::Fixed(index),
+        out: OutArg::Valid,
+    })
+}
+
+/// Positions of `CLIENT_IDS` in `src/c_abi/requests.rs`.
+const CLIENT_1: u8 = 0;
+const NO_CLIENT: u8 = 1;
+const CLIENT_2: u8 = 2;
+
+#[test]
+fn assertions_verify_only_for_their_client() {
+    // The prologue registers "client-1" with the Ed25519 key and "client-2" with
+    // another Ed25519 key under the same `kid`.
+    let summary = on_large_stack(|| {
+        c_abi::run(&Session {
+            prologue: Prologue::Profile,
+            ops: vec![
+                create_assertion(CLIENT_1),
+                // The keys of "client-2" do not verify what the key of "client-1"
+                // signed.
+                verify_assertion(CLIENT_2),
+                verify_assertion(NO_CLIENT),
+                create_assertion(CLIENT_2),
+                // Without a client_id the `iss` "client-2" chooses its keys.
+                verify_assertion(NO_CLIENT),
+                // The keys of "client-1" verify, but the assertion names "client-2".
+                verify_assertion(CLIENT_1),
+                // "client-1" alone.
+                new_assertion_verifier(2),
+                verify_assertion(NO_CLIENT),
+                // Both clients with the fixed public keys.
+                new_assertion_verifier(1),
+                verify_assertion(NO_CLIENT),
+            ],
+        })
+    });
+    assert_eq!(summary.assertions, 2, "{summary:?}");
+    assert_eq!(
+        summary.client_mismatches,
+        ClientMismatches {
+            bad_signature: 2,
+            wrong_issuer: 1,
+            unknown_client: 1,
+        }
+    );
+}
+
+#[test]
+fn fixed_clients_documents_are_checked() {
+    // Each fixed document, and the empty, raw and oversized ones: the harness
+    // compares each status with the core's, and a clients error's message.
+    let mut ops: Vec<Op<'static>> = (0..10).map(new_assertion_verifier).collect();
+    for clients in [
+        ClientsArg::Empty,
+        ClientsArg::Raw(c_abi::BytesArg::Bytes(Bytes(br#"{"client-1":null}"#))),
+        ClientsArg::Oversized,
+    ] {
+        ops.push(Op::Assertion(AssertionOp::New {
+            audiences: TextArg::Known(0),
+            algorithms: TextArg::Known(0),
+            max_lifetime: SecondsArg::Default,
+            leeway: SecondsArg::Default,
+            clients,
+            out: OutArg::Valid,
+        }));
+    }
+    ops.push(create_assertion(CLIENT_1));
+    ops.push(verify_assertion(NO_CLIENT));
+    let summary = on_large_stack(move || {
+        c_abi::run(&Session {
+            prologue: Prologue::Profile,
+            ops,
+        })
+    });
+    // Documents 4 to 9 and the last three are rejected, so the newest verifier is
+    // that of document 3, which names "client-2" with an escape and registers
+    // "client-1" with the Ed25519 key beside keys it skips.
+    assert_eq!(summary.assertions, 1, "{summary:?}");
 }
 
 #[test]

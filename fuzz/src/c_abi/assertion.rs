@@ -1,18 +1,22 @@
 //! The client assertion verifier functions, checked against a core
-//! `AssertionVerifier` and key set built from the same arguments, and the replay
-//! cache's core twin.
+//! `AssertionVerifier` and `ClientRegistry` built from the same arguments, and the
+//! replay cache's core twin.
 
 use arbitrary::Arbitrary;
-use tokenguard::{AssertionVerifier, JwkSet, TokenBuffer};
+use tokenguard::json::{self, Value};
+use tokenguard::{
+    AssertionVerifier, ClientRegistry, Error, JwkSet, Part, TokenBuffer, MAX_KEY_SET_BYTES,
+};
 use tokenguard_ffi::{
     tg_assertion_verifier, tg_assertion_verifier_free, tg_assertion_verifier_new,
-    tg_assertion_verifier_verify, tg_status,
+    tg_assertion_verifier_verify, tg_status, TG_BAD_SIGNATURE, TG_INVALID_CONFIG, TG_MALFORMED,
+    TG_UNKNOWN_CLIENT, TG_WRONG_ISSUER,
 };
 
 use super::args::{Faults, HandleArg, Input, NowArg, OutArg, OutCell};
-use super::calls::Call;
+use super::calls::{read_last_error, Call};
 use super::dpop::{algorithm_list, code};
-use super::inputs::JwksArg;
+use super::inputs::ClientsArg;
 use super::requests::{MadeArg, SecondsArg, TextArg, ALGORITHM_LISTS, AUDIENCES, CLIENT_IDS};
 use super::validators::unwritten_token;
 use super::Harness;
@@ -22,6 +26,9 @@ const DEFAULT_MAX_LIFETIME: u32 = 300;
 
 /// The core's default leeway, in seconds.
 const DEFAULT_LEEWAY: u32 = 30;
+
+/// The largest clients document that `tg_assertion_verifier_new` reads.
+const MAX_CLIENTS_BYTES: usize = 4 * MAX_KEY_SET_BYTES;
 
 /// A call of the client assertion verifier functions.
 #[derive(Arbitrary, Debug)]
@@ -36,8 +43,8 @@ pub enum AssertionOp<'a> {
         max_lifetime: SecondsArg,
         /// The leeway.
         leeway: SecondsArg,
-        /// The clients' keys.
-        jwks: JwksArg<'a>,
+        /// The client identifiers and their JWK Sets.
+        clients: ClientsArg<'a>,
         /// The out-parameter.
         out: OutArg,
     },
@@ -63,26 +70,57 @@ pub enum AssertionOp<'a> {
     },
 }
 
-/// A live assertion verifier and the core verifier and key set built from the same
+/// A live assertion verifier and the core verifier and clients built from the same
 /// arguments.
 pub struct LiveAssertionVerifier {
     /// The handle.
     pub ptr: *mut tg_assertion_verifier,
     /// The core verifier.
     pub twin: AssertionVerifier,
-    /// The core key set.
-    pub keys: JwkSet,
+    /// The core clients' keys.
+    pub clients: ClientRegistry,
 }
 
-/// Builds the core verifier and key set that `tg_assertion_verifier_new` builds,
+/// The failed step of the core twin of `tg_assertion_verifier_new`, with its status.
+#[derive(Clone, Copy)]
+enum NewFailure {
+    /// The audiences, algorithms, maximum lifetime or leeway.
+    Policy(tg_status),
+    /// The clients document, whose errors the last error message names.
+    Clients(tg_status),
+}
+
+impl NewFailure {
+    const fn status(self) -> tg_status {
+        match self {
+            Self::Policy(status) | Self::Clients(status) => status,
+        }
+    }
+}
+
+/// Builds the core verifier and clients that `tg_assertion_verifier_new` builds,
 /// in its order, or returns the status it fails with.
 fn core_verifier(
     audiences: &str,
     names: &str,
     max_lifetime: u32,
     leeway: u32,
-    jwks: &[u8],
-) -> Result<(AssertionVerifier, JwkSet), tg_status> {
+    clients: &[u8],
+) -> Result<(AssertionVerifier, ClientRegistry), NewFailure> {
+    let verifier =
+        core_policy(audiences, names, max_lifetime, leeway).map_err(NewFailure::Policy)?;
+    let clients = core_clients(clients).map_err(NewFailure::Clients)?;
+    Ok((verifier, clients))
+}
+
+/// Builds the core verifier of the policy arguments, as `tg_assertion_verifier_new`
+/// does before it reads the clients.
+fn core_policy(
+    audiences: &str,
+    names: &str,
+    max_lifetime: u32,
+    leeway: u32,
+) -> Result<AssertionVerifier, tg_status> {
     let audiences: Vec<&str> = if audiences.is_empty() {
         Vec::new()
     } else {
@@ -98,8 +136,37 @@ fn core_verifier(
             .with_algorithms(algorithm_list(names)?)
             .map_err(code)?;
     }
-    let keys = JwkSet::from_json(jwks).map_err(code)?;
-    Ok((verifier, keys))
+    Ok(verifier)
+}
+
+/// Reads a clients document as `tg_assertion_verifier_new` does: the size limit,
+/// strict JSON, an object value for each client, its JWK Set, its registration,
+/// then at least one client.
+fn core_clients(document: &[u8]) -> Result<ClientRegistry, tg_status> {
+    if document.len() > MAX_CLIENTS_BYTES {
+        return Err(code(Error::TooLarge {
+            len: document.len(),
+            max: MAX_CLIENTS_BYTES,
+        }));
+    }
+    let object = json::parse_object(document).map_err(|fault| {
+        code(Error::Malformed {
+            part: Part::KeySet,
+            fault,
+        })
+    })?;
+    let mut clients = ClientRegistry::new();
+    for (client_id, value) in object.members() {
+        let Value::Object(jwks) = value else {
+            return Err(TG_MALFORMED);
+        };
+        let keys = JwkSet::from_json(jwks.as_text().as_bytes()).map_err(code)?;
+        clients.insert(&client_id.unescaped(), keys).map_err(code)?;
+    }
+    if clients.is_empty() {
+        return Err(TG_INVALID_CONFIG);
+    }
+    Ok(clients)
 }
 
 impl Harness {
@@ -110,7 +177,7 @@ impl Harness {
                 algorithms,
                 max_lifetime,
                 leeway,
-                jwks,
+                clients,
                 out,
             } => {
                 let audiences = audiences.input(&AUDIENCES);
@@ -122,7 +189,7 @@ impl Harness {
                     &names,
                     max_lifetime,
                     leeway,
-                    &jwks.input(),
+                    &clients.input(),
                     out,
                 );
             }
@@ -172,7 +239,7 @@ impl Harness {
                     let verified = live.twin.verify(
                         assertion.bytes().expect("no fault"),
                         (!client_id.is_empty()).then_some(client_id),
-                        &live.keys,
+                        &live.clients,
                         twin_cache,
                         now,
                         &mut buffer,
@@ -181,8 +248,17 @@ impl Harness {
                         .map(|verified| (None, verified.claims().as_object().as_text().to_string()))
                         .map_err(code)
                 });
+                let checked = expected.is_some();
                 if self.check_verdict(name, status, &cell, expected) {
                     self.summary.assertions += 1;
+                }
+                let mismatches = &mut self.summary.client_mismatches;
+                match status {
+                    _ if !checked => {}
+                    TG_BAD_SIGNATURE => mismatches.bad_signature += 1,
+                    TG_WRONG_ISSUER => mismatches.wrong_issuer += 1,
+                    TG_UNKNOWN_CLIENT => mismatches.unknown_client += 1,
+                    _ => {}
                 }
             }
             AssertionOp::Free { verifier } => match verifier.pick(self.verifiers.len()) {
@@ -204,22 +280,29 @@ impl Harness {
         names: &Input,
         max_lifetime: u32,
         leeway: u32,
-        jwks: &Input,
+        clients: &Input,
         out: OutArg,
     ) {
-        let call = Call::new("tg_assertion_verifier_new")
+        let name = "tg_assertion_verifier_new";
+        let call = Call::new(name)
             .with(audiences.text_faults())
             .with(names.text_faults())
-            .with(jwks.faults());
-        let twin = match (audiences.text(), names.text(), jwks.bytes()) {
-            (Some(audiences), Some(names), Some(jwks)) => {
-                Some(core_verifier(audiences, names, max_lifetime, leeway, jwks))
-            }
+            .with(clients.faults());
+        let twin = match (audiences.text(), names.text(), clients.bytes()) {
+            (Some(audiences), Some(names), Some(clients)) => Some(core_verifier(
+                audiences,
+                names,
+                max_lifetime,
+                leeway,
+                clients,
+            )),
             _ => None,
         };
-        let expected = twin
-            .as_ref()
-            .map(|twin| twin.as_ref().map(|_| ()).map_err(|c| *c));
+        let expected = twin.as_ref().map(|twin| {
+            twin.as_ref()
+                .map(|_| ())
+                .map_err(|failure| failure.status())
+        });
         // SAFETY: the inputs are NULL or valid for their lengths, and the
         // out-parameter is valid or NULL.
         let ptr = self.checker.handle(call, out, expected, |out| unsafe {
@@ -230,14 +313,29 @@ impl Harness {
                 names.len(),
                 max_lifetime,
                 leeway,
-                jwks.ptr(),
-                jwks.len(),
+                clients.ptr(),
+                clients.len(),
                 out,
             )
         });
-        if let (Some(ptr), Some(Ok((twin, keys)))) = (ptr, twin) {
-            self.verifiers
-                .push(LiveAssertionVerifier { ptr, twin, keys });
+        match (ptr, twin) {
+            (Some(ptr), Some(Ok((twin, clients)))) => {
+                self.verifiers
+                    .push(LiveAssertionVerifier { ptr, twin, clients });
+            }
+            // The checker has matched the status. The message must also name the
+            // argument that failed.
+            (_, Some(Err(NewFailure::Clients(_))))
+                if !call.faults.any() && matches!(out, OutArg::Valid) =>
+            {
+                let error = read_last_error().expect("a failure sets the last error");
+                assert!(
+                    error.message.starts_with("clients: "),
+                    "{name}: a clients error without the clients prefix: {}",
+                    error.message
+                );
+            }
+            _ => {}
         }
     }
 }

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use std::sync::OnceLock;
 
+use ring::signature::{Ed25519KeyPair, KeyPair};
 use tokenguard::{
     AlgSet, Algorithm, Jwk, JwkSet, Policy, Profile, ScopeClaims, ScopeMatch, TokenType, Validator,
 };
@@ -154,6 +155,52 @@ fn ed25519_jwk() -> String {
         SigningKey::Ed25519.kid(),
         keys().ed25519_component()
     )
+}
+
+/// The seed of the Ed25519 key that the fixed clients documents register for
+/// "client-2" under the `kid` of the fixed Ed25519 key, so that an assertion the
+/// fixed key signs for "client-1" fails the signature check as "client-2".
+const OTHER_ED25519_SEED: &[u8; 32] = b"tokenguard fuzz client-2 seed 32";
+
+/// Returns the fixed documents of client identifiers and JWK Sets that
+/// `tg_assertion_verifier_new` reads.
+///
+/// The first registers "client-1" with the fixed Ed25519 key and "client-2" with
+/// another Ed25519 key under the same `kid`. The second registers both with the
+/// fixed public keys, so each client's keys verify the other's signatures and only
+/// the `iss` check separates them. The third registers "client-1" alone. The others
+/// name a client with escapes, skip keys, or are rejected: a value that is not an
+/// object, a bad key set, an empty client identifier, a client named twice, no
+/// client, and an array.
+pub fn clients_documents() -> &'static [String; 10] {
+    static DOCUMENTS: OnceLock<[String; 10]> = OnceLock::new();
+    DOCUMENTS.get_or_init(|| {
+        let ed25519 = FixedJwks::Ed25519.document();
+        let public = FixedJwks::Public.document();
+        let skipped = FixedJwks::WithSkipped.document();
+        let other = format!(
+            r#"{{"keys":[{{"kty":"OKP","kid":"{}","crv":"Ed25519","x":"{}"}}]}}"#,
+            SigningKey::Ed25519.kid(),
+            other_ed25519_component()
+        );
+        [
+            format!(r#"{{"client-1":{ed25519},"client-2":{other}}}"#),
+            format!(r#"{{"client-1":{public},"client-2":{public}}}"#),
+            format!(r#"{{"client-1":{ed25519}}}"#),
+            format!(r#"{{"client\u002d2":{public},"client-1":{skipped}}}"#),
+            format!(r#"{{"client-1":{ed25519},"client-2":[{other}]}}"#),
+            r#"{"client-1":{"keys":7}}"#.to_string(),
+            format!(r#"{{"":{ed25519}}}"#),
+            format!(r#"{{"client-1":{ed25519},"client\u002d1":{public}}}"#),
+            "{}".to_string(),
+            format!("[{ed25519}]"),
+        ]
+    })
+}
+
+fn other_ed25519_component() -> String {
+    let pair = Ed25519KeyPair::from_seed_unchecked(OTHER_ED25519_SEED).expect("Ed25519 seed");
+    encode(pair.public_key().as_ref())
 }
 
 /// Returns the private JWK of the fixed Ed25519 key, which signs the fixed DPoP

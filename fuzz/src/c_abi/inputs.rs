@@ -24,6 +24,10 @@ const PAD_UNIT_BYTES: usize = 3200;
 /// the C layer reads of a configuration or a JWK Set.
 const OVERSIZED_PADDING_BYTES: usize = tokenguard::MAX_KEY_SET_BYTES + 1;
 
+/// Length of the spaces after an oversized clients document: one more than the 4 MiB
+/// that `tg_assertion_verifier_new` reads of it.
+const OVERSIZED_CLIENTS_PADDING_BYTES: usize = 4 * tokenguard::MAX_KEY_SET_BYTES + 1;
+
 /// The configuration fields, in the order the header documents them.
 const CONFIG_FIELDS: [&str; 14] = [
     "issuers",
@@ -342,9 +346,14 @@ impl SecretSpec<'_> {
 
 /// Returns `document` followed by [`OVERSIZED_PADDING_BYTES`] spaces.
 fn oversized(document: &str) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(document.len() + OVERSIZED_PADDING_BYTES);
+    padded(document, OVERSIZED_PADDING_BYTES)
+}
+
+/// Returns `document` followed by `padding` spaces.
+fn padded(document: &str, padding: usize) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(document.len() + padding);
     bytes.extend_from_slice(document.as_bytes());
-    bytes.resize(document.len() + OVERSIZED_PADDING_BYTES, b' ');
+    bytes.resize(document.len() + padding, b' ');
     bytes
 }
 
@@ -383,6 +392,37 @@ impl JwksArg<'_> {
             Self::Raw(bytes) => Input::new(bytes),
             Self::Oversized => Input::owned(oversized(FixedJwks::Public.document())),
             fixed => Input::owned(fixed.fixed().expect("fixed").document().as_bytes().to_vec()),
+        }
+    }
+}
+
+/// The clients document of `tg_assertion_verifier_new`: client identifiers and
+/// their JWK Sets.
+#[derive(Arbitrary, Clone, Copy, Debug)]
+pub enum ClientsArg<'a> {
+    /// A fixed document by position, modulo their number.
+    Fixed(u8),
+    /// NULL with length 0.
+    Empty,
+    /// Raw bytes.
+    Raw(BytesArg<'a>),
+    /// The fixed document that registers both clients with the fixed public keys,
+    /// followed by spaces, longer than the C layer reads.
+    Oversized,
+}
+
+impl ClientsArg<'_> {
+    /// Returns the document to pass.
+    pub fn input(self) -> Input {
+        let documents = fixtures::clients_documents();
+        match self {
+            Self::Fixed(index) => {
+                let document = &documents[usize::from(index) % documents.len()];
+                Input::owned(document.clone().into_bytes())
+            }
+            Self::Empty => Input::null(0),
+            Self::Raw(bytes) => Input::new(bytes),
+            Self::Oversized => Input::owned(padded(&documents[1], OVERSIZED_CLIENTS_PADDING_BYTES)),
         }
     }
 }

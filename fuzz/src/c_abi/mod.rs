@@ -39,7 +39,7 @@ use tokenguard_ffi::{tg_token_free, tg_validator, tg_validator_free};
 pub use args::{BufArg, Bytes, BytesArg, HandleArg, NowArg, OutArg, StatusArg};
 pub use assertion::AssertionOp;
 pub use dpop::DpopOp;
-pub use inputs::{AuthArg, ConfigArg, JwksArg, TokenArg};
+pub use inputs::{AuthArg, ClientsArg, ConfigArg, JwksArg, TokenArg};
 pub use requests::{
     AccessTokenArg, CapacityArg, CertArg, DpopAuthArg, IntrospectionArg, JtiArg, MadeArg,
     SecondsArg, TextArg,
@@ -98,8 +98,9 @@ pub enum Prologue {
     /// A validator of the RFC 9068 configuration and the Ed25519 key, and its
     /// accepted fixed Ed25519 token, so that even short inputs reach the accessors.
     /// Also a revocation list, a DPoP verifier, a replay cache, a client assertion
-    /// verifier for the Ed25519 key and that key as a signing key, so that short
-    /// inputs reach their functions too.
+    /// verifier and the Ed25519 key as a signing key, so that short inputs reach
+    /// their functions too. The verifier registers "client-1" with the Ed25519 key
+    /// and "client-2" with another key.
     Profile,
     /// A validator of the HMAC configuration and its accepted HS256 token.
     Hmac,
@@ -276,10 +277,24 @@ pub struct Summary {
     pub dpop: usize,
     /// Client assertions accepted.
     pub assertions: usize,
+    /// Client assertions rejected for the client they name or the keys that
+    /// signed them, matching the core.
+    pub client_mismatches: ClientMismatches,
     /// Revocation checks that returned `TG_REVOKED`.
     pub revoked: usize,
     /// JWS, client assertions and DPoP proofs signed.
     pub signed: usize,
+}
+
+/// Client assertion verifications that failed with a status of the client check.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientMismatches {
+    /// `TG_BAD_SIGNATURE`: the client's keys do not verify the signature.
+    pub bad_signature: usize,
+    /// `TG_WRONG_ISSUER`: the verified `iss` is not the request's `client_id`.
+    pub wrong_issuer: usize,
+    /// `TG_UNKNOWN_CLIENT`: no keys are registered for the client.
+    pub unknown_client: usize,
 }
 
 /// Runs `session` and checks every call.
@@ -363,13 +378,14 @@ impl Harness {
         self.new_dpop_verifier(&args::Input::null(0), 60, 30, OutArg::Valid);
         self.new_replay_cache(8, OutArg::Valid);
         let audience = args::Input::owned(crate::AUDIENCE.as_bytes().to_vec());
-        let jwks = JwksArg::Ed25519.input();
+        // "client-1" with the Ed25519 key, "client-2" with another key of its `kid`.
+        let clients = ClientsArg::Fixed(0).input();
         self.new_assertion_verifier(
             &audience,
             &args::Input::null(0),
             300,
             30,
-            &jwks,
+            &clients,
             OutArg::Valid,
         );
         self.key_from_jwk(signing::PrivateJwkArg::Ed25519, OutArg::Valid);
