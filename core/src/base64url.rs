@@ -1,7 +1,20 @@
-//! Strict base64url without padding (RFC 7515 section 2), through `base64ct`.
+//! Strict base64url without padding (RFC 7515 section 2).
 //!
-//! `base64ct` rejects padding, whitespace, characters outside the URL-safe alphabet
-//! and non-zero trailing bits, so each byte string has exactly one accepted encoding.
+//! Every decoder here rejects padding, whitespace, characters outside the URL-safe
+//! alphabet, a length of 1 modulo 4 and non-zero trailing bits, so each byte string
+//! has exactly one accepted encoding.
+//!
+//! Two decoders exist, one per reason:
+//!
+//! - [`decode_into`] is table-driven and takes time that depends on the input. It
+//!   decodes the parts of a compact JWS, which are not secret: the header and payload
+//!   are parsed next by the JSON reader, which is variable-time anyway, and the
+//!   signature is public. Constant-time decoding would only slow those parts down.
+//! - [`decode_to_vec`] goes through `base64ct`, whose decoding is constant-time. It
+//!   decodes JWK members, among them secret key material (`d`, `k`, the RSA primes),
+//!   where timing could leak bits of a secret.
+//!
+//! Encoding always goes through `base64ct`.
 
 use alloc::string::String;
 use alloc::vec::Vec;
@@ -17,15 +30,53 @@ pub(crate) const fn decoded_len(len: usize) -> Option<usize> {
     }
 }
 
-/// Decodes `text` into the start of `out`, returning the decoded bytes.
+/// Decodes `text`, which is not secret, into the start of `out`, returning the decoded
+/// bytes.
+///
+/// Returns `None` for any input [`decode_to_vec`] rejects, and when `out` is too short.
 pub(crate) fn decode_into<'o>(text: &[u8], out: &'o mut [u8]) -> Option<&'o mut [u8]> {
     let len = decoded_len(text.len())?;
     let out = out.get_mut(..len)?;
-    Base64UrlUnpadded::decode(text, out).ok()?;
+
+    // Full groups of 4 characters become 3 bytes. A character outside the alphabet
+    // maps to a value with the high bit set, so one OR over the group catches it.
+    let mut groups = text.chunks_exact(4);
+    let mut outputs = out.chunks_exact_mut(3);
+    for (group, output) in groups.by_ref().zip(outputs.by_ref()) {
+        let [a, b, c, d] = [0, 1, 2, 3].map(|i| DECODE[usize::from(group[i])]);
+        if (a | b | c | d) & INVALID != 0 {
+            return None;
+        }
+        let bits = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
+        output.copy_from_slice(&bits.to_be_bytes()[1..]);
+    }
+
+    // A final group of 2 or 3 characters carries 12 or 18 bits for 8 or 16; the
+    // bits left over must be zero, or two encodings would decode to the same bytes.
+    let rest = groups.remainder();
+    let tail = outputs.into_remainder();
+    let mut bits = 0u32;
+    for &char in rest {
+        let value = DECODE[usize::from(char)];
+        if value & INVALID != 0 {
+            return None;
+        }
+        bits = bits << 6 | u32::from(value);
+    }
+    let spare = match rest.len() {
+        0 => return Some(out),
+        2 => 4,
+        _ => 2,
+    };
+    if bits & ((1 << spare) - 1) != 0 {
+        return None;
+    }
+    let bytes = (bits >> spare).to_be_bytes();
+    tail.copy_from_slice(&bytes[4 - tail.len()..]);
     Some(out)
 }
 
-/// Decodes `text` into a new vector.
+/// Decodes `text` into a new vector, in constant time for a given length.
 pub(crate) fn decode_to_vec(text: &str) -> Option<Vec<u8>> {
     let mut out = alloc::vec![0; decoded_len(text.len())?];
     Base64UrlUnpadded::decode(text, &mut out).ok()?;
@@ -51,9 +102,32 @@ pub(crate) fn encode_to(out: &mut String, bytes: &[u8]) {
     });
 }
 
+/// Marks a byte outside the base64url alphabet in [`DECODE`].
+const INVALID: u8 = 0x80;
+
+/// The 6-bit value of each byte of the base64url alphabet (RFC 4648 section 5), and
+/// [`INVALID`] for every other byte, `=` included.
+const DECODE: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut value: u8 = 0;
+    while value < 64 {
+        table[alphabet[value as usize] as usize] = value;
+        value += 1;
+    }
+    table
+};
+
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    fn decode(text: &str) -> Option<Vec<u8>> {
+        let mut out = [0u8; 64];
+        decode_into(text.as_bytes(), &mut out).map(|bytes| bytes.to_vec())
+    }
 
     #[test]
     fn lengths() {
@@ -67,10 +141,40 @@ mod tests {
 
     #[test]
     fn rejects_non_canonical_forms() {
-        for text in ["QR", "QUF", "QQ==", "Q Q", "Q+", "Q/", "QQ\n", "Q"] {
+        for text in [
+            "QR", "QUF", "QQ==", "QUE=", "Q Q", "Q+", "Q/", "QQ\n", "Q", "QUFBQ", "QU\u{e9}",
+        ] {
             assert_eq!(decode_to_vec(text), None, "{text:?}");
+            assert_eq!(decode(text), None, "{text:?}");
         }
-        assert_eq!(decode_to_vec("QUFB").as_deref(), Some(&b"AAA"[..]));
+        for (text, bytes) in [
+            ("QUFB", &b"AAA"[..]),
+            ("QQ", b"A"),
+            ("QUE", b"AA"),
+            ("", b""),
+        ] {
+            assert_eq!(decode_to_vec(text).as_deref(), Some(bytes), "{text:?}");
+            assert_eq!(decode(text).as_deref(), Some(bytes), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn table_decoder_needs_room() {
+        let mut out = [0u8; 2];
+        assert_eq!(decode_into(b"QUFB", &mut out), None);
+        let mut out = [0u8; 4];
+        assert_eq!(decode_into(b"QUFB", &mut out).as_deref(), Some(&b"AAA"[..]));
+    }
+
+    #[test]
+    fn whole_alphabet_round_trips() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        let text = Base64UrlUnpadded::encode_string(&bytes);
+        let mut out = [0u8; 256];
+        assert_eq!(
+            decode_into(text.as_bytes(), &mut out).as_deref(),
+            Some(&bytes[..])
+        );
     }
 
     #[test]
@@ -82,5 +186,36 @@ mod tests {
             chunked,
             Base64UrlUnpadded::encode_string(&bytes).into_bytes()
         );
+    }
+
+    /// Text of base64url characters with, now and then, a byte from anywhere.
+    fn near_base64url() -> impl Strategy<Value = Vec<u8>> {
+        let byte = prop_oneof![
+            8 => proptest::sample::select(
+                b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".to_vec()
+            ),
+            1 => any::<u8>(),
+        ];
+        proptest::collection::vec(byte, 0..40)
+    }
+
+    proptest! {
+        #[test]
+        fn table_decoder_agrees_with_base64ct(text in near_base64url()) {
+            let mut out = [0u8; 64];
+            let ours = decode_into(&text, &mut out).map(|bytes| bytes.to_vec());
+            let theirs = Base64UrlUnpadded::decode_vec(&String::from_utf8_lossy(&text)).ok();
+            // Lossy conversion changes only non-UTF-8 input, which both must reject.
+            let theirs = theirs.filter(|_| core::str::from_utf8(&text).is_ok());
+            prop_assert_eq!(ours, theirs);
+        }
+
+        #[test]
+        fn table_decoder_reads_every_encoding(bytes in proptest::collection::vec(any::<u8>(), 0..48)) {
+            let text = Base64UrlUnpadded::encode_string(&bytes);
+            let mut out = [0u8; 64];
+            let ours = decode_into(text.as_bytes(), &mut out).map(|bytes| bytes.to_vec());
+            prop_assert_eq!(ours, Some(bytes));
+        }
     }
 }

@@ -43,9 +43,11 @@ impl<'a> Claims<'a> {
     /// [`Error::InvalidClaim`] when a registered claim has the wrong type or a date
     /// is out of range.
     pub fn parse(payload: &'a [u8]) -> Result<Self, Error> {
-        let object =
-            json::parse_object(payload).map_err(|fault| Error::malformed(Part::Payload, fault))?;
-        Self::from_object(object)
+        // The claims are read while the text is checked, in one pass over it.
+        let mut claims = Self::empty(Object::EMPTY);
+        claims.object = json::parse_object_with(payload, |name, value| claims.read(name, value))
+            .map_err(|fault| Error::malformed(Part::Payload, fault))??;
+        Ok(claims)
     }
 
     /// Reads the claims from a checked JSON object, such as an introspection response.
@@ -55,7 +57,16 @@ impl<'a> Claims<'a> {
     /// [`Error::InvalidClaim`] when a registered claim has the wrong type or a date
     /// is out of range.
     pub(crate) fn from_object(object: Object<'a>) -> Result<Self, Error> {
-        let mut claims = Self {
+        let mut claims = Self::empty(object);
+        for (name, value) in object.members() {
+            claims.read(name, value)?;
+        }
+        Ok(claims)
+    }
+
+    /// Returns claims with none of the registered ones read from `object` yet.
+    const fn empty(object: Object<'a>) -> Self {
+        Self {
             object,
             iss: None,
             sub: None,
@@ -68,11 +79,7 @@ impl<'a> Claims<'a> {
             scope: None,
             scp: None,
             cnf: None,
-        };
-        for (name, value) in object.members() {
-            claims.read(name, value)?;
         }
-        Ok(claims)
     }
 
     fn read(&mut self, name: JsonStr<'a>, value: Value<'a>) -> Result<(), Error> {
