@@ -38,42 +38,42 @@ pub(crate) fn decode_into<'o>(text: &[u8], out: &'o mut [u8]) -> Option<&'o mut 
     let len = decoded_len(text.len())?;
     let out = out.get_mut(..len)?;
 
-    // Full groups of 4 characters become 3 bytes. A character outside the alphabet
-    // maps to a value with the high bit set, so one OR over the group catches it.
-    let mut groups = text.chunks_exact(4);
-    let mut outputs = out.chunks_exact_mut(3);
+    // Groups of 8 characters become 6 bytes.
+    let mut groups = text.chunks_exact(8);
+    let mut outputs = out.chunks_exact_mut(6);
     for (group, output) in groups.by_ref().zip(outputs.by_ref()) {
-        let [a, b, c, d] = [0, 1, 2, 3].map(|i| DECODE[usize::from(group[i])]);
-        if (a | b | c | d) & INVALID != 0 {
-            return None;
-        }
-        let bits = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
-        output.copy_from_slice(&bits.to_be_bytes()[1..]);
+        let group: &[u8; 8] = group.try_into().ok()?;
+        let bits = sextets(group)?;
+        output.copy_from_slice(&bits.to_be_bytes()[2..]);
     }
 
-    // A final group of 2 or 3 characters carries 12 or 18 bits for 8 or 16; the
-    // bits left over must be zero, or two encodings would decode to the same bytes.
+    // The last 0 to 7 characters carry a few bits more than their bytes need. Those
+    // bits must be zero, or two encodings would decode to the same bytes.
     let rest = groups.remainder();
     let tail = outputs.into_remainder();
-    let mut bits = 0u32;
-    for &char in rest {
-        let value = DECODE[usize::from(char)];
-        if value & INVALID != 0 {
-            return None;
-        }
-        bits = bits << 6 | u32::from(value);
-    }
-    let spare = match rest.len() {
-        0 => return Some(out),
-        2 => 4,
-        _ => 2,
-    };
+    let bits = sextets(rest)?;
+    let spare = (rest.len() * 6).checked_sub(tail.len() * 8)?;
     if bits & ((1 << spare) - 1) != 0 {
         return None;
     }
     let bytes = (bits >> spare).to_be_bytes();
-    tail.copy_from_slice(&bytes[4 - tail.len()..]);
+    tail.copy_from_slice(bytes.get(8 - tail.len()..)?);
     Some(out)
+}
+
+/// Returns the 6-bit values of up to 10 `chars`, concatenated, or `None` when one of
+/// them is outside the alphabet.
+fn sextets<'c>(chars: impl IntoIterator<Item = &'c u8>) -> Option<u64> {
+    // A character outside the alphabet maps to a value with the high bit set, so
+    // one test after the loop catches it, and the bits it spoils are never used.
+    let mut bits = 0u64;
+    let mut seen = 0u8;
+    for char in chars {
+        let value = DECODE[usize::from(*char)];
+        seen |= value;
+        bits = bits << 6 | u64::from(value);
+    }
+    (seen & INVALID == 0).then_some(bits)
 }
 
 /// Decodes `text` into a new vector, in constant time for a given length.

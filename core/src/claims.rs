@@ -87,10 +87,13 @@ impl<'a> Claims<'a> {
             return Ok(());
         }
         // Names are matched after unescaping: `\u0065xp` is `exp`.
-        let Some(claim) = Registered::ALL
-            .into_iter()
-            .find(|claim| name.eq_str(claim.name()))
-        else {
+        let claim = match name.as_plain() {
+            Some(plain) => Registered::from_name(plain),
+            None => Registered::ALL
+                .into_iter()
+                .find(|claim| name.eq_str(claim.name())),
+        };
+        let Some(claim) = claim else {
             return Ok(());
         };
         let invalid = || Error::invalid_claim(claim.name());
@@ -228,6 +231,25 @@ impl Registered {
         Self::Cnf,
     ];
 
+    /// Returns the claim named `name`, which is unescaped.
+    fn from_name(name: &str) -> Option<Self> {
+        let claim = match name {
+            "iss" => Self::Iss,
+            "sub" => Self::Sub,
+            "aud" => Self::Aud,
+            "exp" => Self::Exp,
+            "nbf" => Self::Nbf,
+            "iat" => Self::Iat,
+            "jti" => Self::Jti,
+            "client_id" => Self::ClientId,
+            "scope" => Self::Scope,
+            "scp" => Self::Scp,
+            "cnf" => Self::Cnf,
+            _ => return None,
+        };
+        Some(claim)
+    }
+
     const fn name(self) -> &'static str {
         match self {
             Self::Iss => "iss",
@@ -309,5 +331,23 @@ impl<'a> Iterator for ScopeTokens<'a> {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_names_round_trip() {
+        for claim in Registered::ALL {
+            assert!(
+                Registered::from_name(claim.name()) == Some(claim),
+                "{}",
+                claim.name()
+            );
+        }
+        assert!(Registered::from_name("Iss").is_none());
+        assert!(Registered::from_name("").is_none());
     }
 }

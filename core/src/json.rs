@@ -11,6 +11,7 @@ use core::convert::Infallible;
 use core::fmt;
 
 use crate::error::Fault;
+use crate::scan;
 
 /// Maximum nesting depth of arrays and objects.
 ///
@@ -753,16 +754,22 @@ impl<'a> Checker<'a> {
         let start = self.pos;
         let mut escaped = false;
         loop {
-            // Skip to the next quote, backslash or control character in one search.
+            // Skip to the next quote, backslash or control character.
             let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
-            let run = rest
-                .iter()
-                .position(|byte| matches!(byte, b'"' | b'\\' | 0x00..=0x1F))
-                .ok_or(Fault::JsonSyntax)?;
+            let run = scan::position(
+                rest,
+                |word| {
+                    scan::has_byte(word, b'"')
+                        | scan::has_byte(word, b'\\')
+                        | scan::has_byte_below(word, 0x20)
+                },
+                |byte| matches!(byte, b'"' | b'\\' | 0x00..=0x1F),
+            )
+            .ok_or(Fault::JsonSyntax)?;
             self.pos += run + 1;
-            match rest[run] {
-                b'"' => break,
-                b'\\' => {
+            match rest.get(run) {
+                Some(b'"') => break,
+                Some(b'\\') => {
                     escaped = true;
                     self.escape()?;
                 }

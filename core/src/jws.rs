@@ -11,6 +11,7 @@ use crate::base64url;
 use crate::error::{AlgRejection, Error, Fault, Part};
 use crate::json::{self, JsonStr, Object, Value};
 use crate::jwk::{Jwk, JwkSet};
+use crate::scan;
 
 /// Default maximum length of a compact JWS in bytes.
 ///
@@ -345,29 +346,13 @@ impl<'a> Segments<'a> {
 }
 
 /// Splits `bytes` at its first `.`, leaving the dot out.
-///
-/// The search reads 8 bytes per step: a JWS is mostly long base64url segments, and
-/// a byte-at-a-time search was a measurable share of a validation.
 fn split_at_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
-    const DOTS: u64 = u64::from_ne_bytes([b'.'; 8]);
-    const LOW_BITS: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH_BITS: u64 = u64::from_ne_bytes([0x80; 8]);
-
-    let mut words = bytes.chunks_exact(8);
-    let mut skipped = 0;
-    for word in words.by_ref() {
-        let word = u64::from_ne_bytes(word.try_into().unwrap_or([0; 8]));
-        // A byte of `word ^ DOTS` is zero exactly where `word` has a dot, and this
-        // classic test is non-zero exactly when some byte is zero.
-        let zeros = word ^ DOTS;
-        if zeros.wrapping_sub(LOW_BITS) & !zeros & HIGH_BITS != 0 {
-            break;
-        }
-        skipped += 8;
-    }
-
-    let at = skipped + bytes[skipped..].iter().position(|byte| *byte == b'.')?;
-    Some((&bytes[..at], &bytes[at + 1..]))
+    let at = scan::position(
+        bytes,
+        |word| scan::has_byte(word, b'.'),
+        |byte| byte == b'.',
+    )?;
+    Some((bytes.get(..at)?, bytes.get(at + 1..)?))
 }
 
 /// Decodes one segment into the start of `out`, returning it and the unused rest.
