@@ -43,7 +43,17 @@ pub(crate) fn decode_into<'o>(text: &[u8], out: &'o mut [u8]) -> Option<&'o mut 
     let mut outputs = out.chunks_exact_mut(6);
     for (group, output) in groups.by_ref().zip(outputs.by_ref()) {
         let group: &[u8; 8] = group.try_into().ok()?;
-        let bits = sextets(group)?;
+        let quad = |at: usize| {
+            PLACED[0][usize::from(group[at])]
+                | PLACED[1][usize::from(group[at + 1])]
+                | PLACED[2][usize::from(group[at + 2])]
+                | PLACED[3][usize::from(group[at + 3])]
+        };
+        let (high, low) = (quad(0), quad(4));
+        if (high | low) & PLACED_INVALID != 0 {
+            return None;
+        }
+        let bits = u64::from(high) << 24 | u64::from(low);
         output.copy_from_slice(&bits.to_be_bytes()[2..]);
     }
 
@@ -116,6 +126,30 @@ const DECODE: [u8; 256] = {
         value += 1;
     }
     table
+};
+
+/// Marks a byte outside the alphabet in [`PLACED`], above the 24 bits of a group.
+const PLACED_INVALID: u32 = 1 << 24;
+
+/// For each position in a group of 4 characters, the value of each byte already
+/// shifted into its place among the group's 24 bits, or [`PLACED_INVALID`].
+///
+/// A group then decodes with one OR per character.
+const PLACED: [[u32; 256]; 4] = {
+    let mut tables = [[PLACED_INVALID; 256]; 4];
+    let mut position = 0;
+    while position < 4 {
+        let mut byte = 0;
+        while byte < 256 {
+            let value = DECODE[byte];
+            if value & INVALID == 0 {
+                tables[position][byte] = (value as u32) << (18 - 6 * position);
+            }
+            byte += 1;
+        }
+        position += 1;
+    }
+    tables
 };
 
 #[cfg(test)]

@@ -276,6 +276,9 @@ impl<'a> JsonStr<'a> {
 
     /// Returns whether the unescaped string equals `other`, ignoring ASCII letter case.
     pub fn eq_ignore_ascii_case(&self, other: &str) -> bool {
+        if let Some(plain) = self.as_plain() {
+            return plain.eq_ignore_ascii_case(other);
+        }
         let mut theirs = other.chars();
         let mut ours = self.chars();
         loop {
@@ -694,7 +697,14 @@ impl<'a> Checker<'a> {
         };
 
         let repeated = if names.len() <= PAIRWISE_NAMES {
-            (1..names.len()).any(|i| names[..i].iter().any(|other| same(&names[i], other)))
+            // Among plain names, the keys alone tell nearly every pair apart.
+            let plain = names.iter().all(|name| !name.escaped);
+            (1..names.len()).any(|i| {
+                let name = &names[i];
+                names[..i]
+                    .iter()
+                    .any(|other| (!plain || other.key == name.key) && same(name, other))
+            })
         } else {
             names.sort_unstable_by(|a, b| {
                 let (a, b) = (a.as_json_str(text), b.as_json_str(text));
