@@ -556,15 +556,15 @@ impl Name {
 
         // Only equal keys need a full comparison. A length over 16 bits saturates,
         // which keeps the key a filter: names with different keys always differ.
-        let mut key = [0u8; 8];
-        let prefix = len.min(6);
-        key[..prefix].copy_from_slice(raw.as_bytes().get(..prefix).unwrap_or(&[]));
         let short_len = u16::try_from(len).unwrap_or(u16::MAX);
-        key[6..].copy_from_slice(&short_len.to_le_bytes());
+        let key = raw
+            .bytes()
+            .take(6)
+            .fold(u64::from(short_len), |key, byte| key << 8 | u64::from(byte));
         Ok(Self {
             start: to_u32(start)?,
             end: to_u32(start + len)?,
-            key: u64::from_le_bytes(key),
+            key,
             escaped,
         })
     }
@@ -769,9 +769,9 @@ impl<'a> Checker<'a> {
             let run = scan::position(
                 rest,
                 |word| {
-                    scan::has_byte(word, b'"')
-                        | scan::has_byte(word, b'\\')
-                        | scan::has_byte_below(word, 0x20)
+                    scan::equal_bytes(word, b'"')
+                        | scan::equal_bytes(word, b'\\')
+                        | scan::bytes_below(word, 0x20)
                 },
                 |byte| matches!(byte, b'"' | b'\\' | 0x00..=0x1F),
             )

@@ -349,7 +349,7 @@ impl<'a> Segments<'a> {
 fn split_at_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
     let at = scan::position(
         bytes,
-        |word| scan::has_byte(word, b'.'),
+        |word| scan::equal_bytes(word, b'.'),
         |byte| byte == b'.',
     )?;
     Some((bytes.get(..at)?, bytes.get(at + 1..)?))
