@@ -6,7 +6,7 @@ const HIGH_BITS: u64 = u64::from_ne_bytes([0x80; 8]);
 
 /// Returns the index of the first byte of `bytes` for which `matches` is true.
 ///
-/// `word_matches` sees 8 bytes at a time, read little-endian, and returns a mask
+/// `word_matches` receives 8 bytes at a time, read little-endian, and returns a mask
 /// whose lowest set bit, if any, is the high bit of the first matching byte, such as
 /// an OR of [`equal_bytes`] and [`bytes_below`].
 pub(crate) fn position(

@@ -175,8 +175,8 @@ fn scp_values(scp: Option<Value<'_>>) -> Vec<String> {
 /// An access token that passed every check of a `Validator`.
 ///
 /// The owned texts are converted to Python objects on first read and cached, so a
-/// caller that reads only `subject` pays for no JSON parsing. Python sees an
-/// immutable object: each cached value is made at most once, under `PyOnceLock`.
+/// caller that reads only `subject` pays for no JSON parsing. From Python the object
+/// is immutable, because each cached value is made at most once, under `PyOnceLock`.
 #[pyclass(frozen, module = "tokenguard._native")]
 pub(crate) struct VerifiedToken {
     header_text: Option<String>,
@@ -227,18 +227,12 @@ impl VerifiedToken {
 
     #[getter]
     fn audiences(&self, py: Python<'_>) -> PyResult<Py<PyTuple>> {
-        let audiences = self.audiences.get_or_try_init(py, || {
-            PyResult::Ok(PyTuple::new(py, &self.audience_values)?.unbind())
-        })?;
-        Ok(audiences.clone_ref(py))
+        cached_tuple(py, &self.audiences, &self.audience_values)
     }
 
     #[getter]
     fn scopes(&self, py: Python<'_>) -> PyResult<Py<PyTuple>> {
-        let scopes = self.scopes.get_or_try_init(py, || {
-            PyResult::Ok(PyTuple::new(py, &self.scope_values)?.unbind())
-        })?;
-        Ok(scopes.clone_ref(py))
+        cached_tuple(py, &self.scopes, &self.scope_values)
     }
 
     #[getter]
@@ -271,6 +265,16 @@ impl VerifiedToken {
             self.subject, self.issuer
         )
     }
+}
+
+/// Returns the tuple of `values` cached in `cell`, making it on the first call.
+fn cached_tuple(
+    py: Python<'_>,
+    cell: &PyOnceLock<Py<PyTuple>>,
+    values: &[String],
+) -> PyResult<Py<PyTuple>> {
+    let tuple = cell.get_or_try_init(py, || PyResult::Ok(PyTuple::new(py, values)?.unbind()))?;
+    Ok(tuple.clone_ref(py))
 }
 
 /// The Python callables used to build a `VerifiedToken`, looked up once.
