@@ -7,9 +7,10 @@
 //! Two decoders exist, one per reason:
 //!
 //! - [`decode_into`] is table-driven and takes time that depends on the input. It
-//!   decodes the parts of a compact JWS, which are not secret: the header and payload
-//!   are parsed next by the JSON reader, which is variable-time anyway, and the
-//!   signature is public. Constant-time decoding would only slow those parts down.
+//!   decodes the parts of a compact JWS and the thumbprints that bind a token to a
+//!   key, none of which is secret. The header and payload are parsed next by the
+//!   JSON reader, which is variable-time anyway, and signatures and thumbprints are
+//!   public. Constant-time decoding would only slow those parts down.
 //! - [`decode_to_vec`] goes through `base64ct`, whose decoding is constant-time. It
 //!   decodes JWK members, among them secret key material (`d`, `k`, the RSA primes),
 //!   where timing could leak bits of a secret.
