@@ -43,9 +43,11 @@ impl<'a> Claims<'a> {
     /// [`Error::InvalidClaim`] when a registered claim has the wrong type or a date
     /// is out of range.
     pub fn parse(payload: &'a [u8]) -> Result<Self, Error> {
-        let object =
-            json::parse_object(payload).map_err(|fault| Error::malformed(Part::Payload, fault))?;
-        Self::from_object(object)
+        // The claims are read while the text is checked, in one pass over it.
+        let mut claims = Self::empty(Object::EMPTY);
+        claims.object = json::parse_object_with(payload, |name, value| claims.read(name, value))
+            .map_err(|fault| Error::malformed(Part::Payload, fault))??;
+        Ok(claims)
     }
 
     /// Reads the claims from a checked JSON object, such as an introspection response.
@@ -55,7 +57,16 @@ impl<'a> Claims<'a> {
     /// [`Error::InvalidClaim`] when a registered claim has the wrong type or a date
     /// is out of range.
     pub(crate) fn from_object(object: Object<'a>) -> Result<Self, Error> {
-        let mut claims = Self {
+        let mut claims = Self::empty(object);
+        for (name, value) in object.members() {
+            claims.read(name, value)?;
+        }
+        Ok(claims)
+    }
+
+    /// Returns claims with none of the registered ones read from `object` yet.
+    const fn empty(object: Object<'a>) -> Self {
+        Self {
             object,
             iss: None,
             sub: None,
@@ -68,11 +79,7 @@ impl<'a> Claims<'a> {
             scope: None,
             scp: None,
             cnf: None,
-        };
-        for (name, value) in object.members() {
-            claims.read(name, value)?;
         }
-        Ok(claims)
     }
 
     fn read(&mut self, name: JsonStr<'a>, value: Value<'a>) -> Result<(), Error> {
@@ -80,10 +87,13 @@ impl<'a> Claims<'a> {
             return Ok(());
         }
         // Names are matched after unescaping: `\u0065xp` is `exp`.
-        let Some(claim) = Registered::ALL
-            .into_iter()
-            .find(|claim| name.eq_str(claim.name()))
-        else {
+        let claim = match name.as_plain() {
+            Some(plain) => Registered::from_name(plain),
+            None => Registered::ALL
+                .into_iter()
+                .find(|claim| name.eq_str(claim.name())),
+        };
+        let Some(claim) = claim else {
             return Ok(());
         };
         let invalid = || Error::invalid_claim(claim.name());
@@ -225,6 +235,25 @@ impl Registered {
         Self::Cnf,
     ];
 
+    /// Returns the claim named `name`, which is unescaped.
+    fn from_name(name: &str) -> Option<Self> {
+        let claim = match name {
+            "iss" => Self::Iss,
+            "sub" => Self::Sub,
+            "aud" => Self::Aud,
+            "exp" => Self::Exp,
+            "nbf" => Self::Nbf,
+            "iat" => Self::Iat,
+            "jti" => Self::Jti,
+            "client_id" => Self::ClientId,
+            "scope" => Self::Scope,
+            "scp" => Self::Scp,
+            "cnf" => Self::Cnf,
+            _ => return None,
+        };
+        Some(claim)
+    }
+
     const fn name(self) -> &'static str {
         match self {
             Self::Iss => "iss",
@@ -306,5 +335,23 @@ impl<'a> Iterator for ScopeTokens<'a> {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registered_names_round_trip() {
+        for claim in Registered::ALL {
+            assert!(
+                Registered::from_name(claim.name()) == Some(claim),
+                "{}",
+                claim.name()
+            );
+        }
+        assert!(Registered::from_name("Iss").is_none());
+        assert!(Registered::from_name("").is_none());
     }
 }

@@ -7,9 +7,11 @@
 //! iterates them unescaped on the fly, so escapes never force an allocation.
 
 use alloc::borrow::Cow;
+use core::convert::Infallible;
 use core::fmt;
 
 use crate::error::Fault;
+use crate::scan;
 
 /// Maximum nesting depth of arrays and objects.
 ///
@@ -33,33 +35,53 @@ pub const MAX_OPEN_MEMBERS: usize = 256;
 /// [`Fault::LoneSurrogate`], [`Fault::DuplicateMember`], [`Fault::TooDeep`] or
 /// [`Fault::TooManyMembers`].
 pub fn parse_object(bytes: &[u8]) -> Result<Object<'_>, Fault> {
+    match parse_object_with(bytes, |_, _| Ok::<(), Infallible>(()))? {
+        Ok(object) => Ok(object),
+        Err(never) => match never {},
+    }
+}
+
+/// Checks `bytes` as [`parse_object`] does and hands each top-level member to
+/// `visit` while checking, which saves the caller a second walk over the members.
+///
+/// `visit` sees members before the whole text is checked, so it must not act on
+/// them beyond recording them. After its first error it is not called again.
+///
+/// # Errors
+///
+/// The outer error is the [`Fault`] of a text that is not strict JSON, which takes
+/// precedence; the inner one is the first error `visit` returned.
+pub(crate) fn parse_object_with<'a, E>(
+    bytes: &'a [u8],
+    mut visit: impl FnMut(JsonStr<'a>, Value<'a>) -> Result<(), E>,
+) -> Result<Result<Object<'a>, E>, Fault> {
     if bytes.starts_with(b"\xEF\xBB\xBF") {
         return Err(Fault::ByteOrderMark);
     }
     let text = core::str::from_utf8(bytes).map_err(|_| Fault::Utf8)?;
 
     let mut checker = Checker {
+        text,
         bytes,
         pos: 0,
-        names: [Span::default(); MAX_OPEN_MEMBERS],
-        open_names: 0,
+        names: heapless::Vec::new(),
     };
     checker.skip_whitespace();
     if checker.peek() != Some(b'{') {
         return Err(Fault::NotAnObject);
     }
 
-    let start = checker.pos;
-    checker.value(0)?;
-    let end = checker.pos;
+    let mut visited = Ok(());
+    let object = checker.object(1, &mut |name, value| {
+        if visited.is_ok() {
+            visited = visit(name, value);
+        }
+    })?;
     checker.skip_whitespace();
     if checker.pos != bytes.len() {
         return Err(Fault::JsonSyntax);
     }
-
-    Ok(Object {
-        text: text.get(start..end).unwrap_or("{}"),
-    })
+    Ok(visited.map(|()| object))
 }
 
 /// A checked JSON object.
@@ -109,6 +131,9 @@ pub struct JsonStr<'a> {
 }
 
 impl<'a> Object<'a> {
+    /// The empty object `{}`.
+    pub(crate) const EMPTY: Object<'static> = Object { text: "{}" };
+
     /// Iterates over the members in document order.
     pub fn members(&self) -> Members<'a> {
         Members {
@@ -251,6 +276,9 @@ impl<'a> JsonStr<'a> {
 
     /// Returns whether the unescaped string equals `other`, ignoring ASCII letter case.
     pub fn eq_ignore_ascii_case(&self, other: &str) -> bool {
+        if let Some(plain) = self.as_plain() {
+            return plain.eq_ignore_ascii_case(other);
+        }
         let mut theirs = other.chars();
         let mut ours = self.chars();
         loop {
@@ -500,32 +528,67 @@ fn container_end(bytes: &[u8], start: usize) -> Option<usize> {
     }
 }
 
-/// The byte range of a member name's source text, between its quotes.
-#[derive(Clone, Copy, Default)]
-struct Span {
+/// Maximum number of names in an object whose names are compared pairwise for
+/// duplicates; larger objects sort their names instead.
+///
+/// Comparing each name with the others in its object costs at most 15 comparisons
+/// per name, each bounded by that name's length, so the check stays linear in the
+/// text. Most objects in tokens are this small, and for them the pairwise check
+/// is cheaper than sorting.
+const PAIRWISE_NAMES: usize = 16;
+
+/// A member name recorded for the duplicate check: its position in the text, and a
+/// key that tells most unequal plain names apart without reading them again.
+#[derive(Clone, Copy)]
+struct Name {
     start: u32,
     end: u32,
+    /// The length and first bytes of the source text, meaningful when both names
+    /// compared are plain.
+    key: u64,
+    escaped: bool,
 }
 
-/// Returns the source text of a member name as a [`JsonStr`].
-fn span_str(bytes: &[u8], span: Span) -> JsonStr<'_> {
-    let bytes = bytes
-        .get(span.start as usize..span.end as usize)
-        .unwrap_or(b"");
-    // The whole text was checked as UTF-8 and spans end at ASCII quotes.
-    JsonStr::from_source(core::str::from_utf8(bytes).unwrap_or(""))
+impl Name {
+    /// Records the name whose source text `raw`, of `len` bytes, starts at `start`.
+    fn new(start: usize, len: usize, raw: &str, escaped: bool) -> Result<Self, Fault> {
+        let to_u32 = |n: usize| u32::try_from(n).map_err(|_| Fault::TooManyMembers);
+
+        // Only equal keys need a full comparison. A length over 16 bits saturates,
+        // which keeps the key a filter: names with different keys always differ.
+        let short_len = u16::try_from(len).unwrap_or(u16::MAX);
+        let key = raw
+            .bytes()
+            .take(6)
+            .fold(u64::from(short_len), |key, byte| key << 8 | u64::from(byte));
+        Ok(Self {
+            start: to_u32(start)?,
+            end: to_u32(start + len)?,
+            key,
+            escaped,
+        })
+    }
+
+    fn as_json_str<'a>(&self, text: &'a str) -> JsonStr<'a> {
+        JsonStr {
+            raw: text
+                .get(self.start as usize..self.end as usize)
+                .unwrap_or(""),
+            escaped: self.escaped,
+        }
+    }
 }
 
 /// The one-pass strict checker behind [`parse_object`].
 struct Checker<'a> {
+    text: &'a str,
     bytes: &'a [u8],
     pos: usize,
     /// Names of the members of every open object, innermost last.
-    names: [Span; MAX_OPEN_MEMBERS],
-    open_names: usize,
+    names: heapless::Vec<Name, MAX_OPEN_MEMBERS>,
 }
 
-impl Checker<'_> {
+impl<'a> Checker<'a> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.pos).copied()
     }
@@ -544,41 +607,60 @@ impl Checker<'_> {
         Ok(())
     }
 
-    fn value(&mut self, depth: usize) -> Result<(), Fault> {
+    /// Returns the checked text from `start` to the current position.
+    fn text_from(&self, start: usize) -> Result<&'a str, Fault> {
+        self.text.get(start..self.pos).ok_or(Fault::JsonSyntax)
+    }
+
+    fn value(&mut self, depth: usize) -> Result<Value<'a>, Fault> {
         self.skip_whitespace();
         match self.peek() {
-            Some(b'{') => self.object(depth + 1),
-            Some(b'[') => self.array(depth + 1),
-            Some(b'"') => self.string().map(|_| ()),
-            Some(b't') => self.literal(b"true"),
-            Some(b'f') => self.literal(b"false"),
-            Some(b'n') => self.literal(b"null"),
+            Some(b'{') => Ok(Value::Object(self.object(depth + 1, &mut |_, _| {})?)),
+            Some(b'[') => Ok(Value::Array(self.array(depth + 1)?)),
+            Some(b'"') => Ok(Value::String(self.string()?)),
+            Some(b't') => self.literal(b"true", Value::Bool(true)),
+            Some(b'f') => self.literal(b"false", Value::Bool(false)),
+            Some(b'n') => self.literal(b"null", Value::Null),
             Some(b'-' | b'0'..=b'9') => self.number(),
             _ => Err(Fault::JsonSyntax),
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<(), Fault> {
+    /// Checks an object at nesting level `depth` and hands each member to `visit`.
+    fn object(
+        &mut self,
+        depth: usize,
+        visit: &mut impl FnMut(JsonStr<'a>, Value<'a>),
+    ) -> Result<Object<'a>, Fault> {
         if depth > MAX_DEPTH {
             return Err(Fault::TooDeep);
         }
+        let start = self.pos;
         self.expect(b'{')?;
-        let first_name = self.open_names;
+        let first_name = self.names.len();
 
         self.skip_whitespace();
         if self.peek() == Some(b'}') {
             self.pos += 1;
-            return Ok(());
+            return Ok(Object {
+                text: self.text_from(start)?,
+            });
         }
 
         loop {
             self.skip_whitespace();
+            // The name's text starts after the quote at the current position.
+            let name_start = self.pos + 1;
             let name = self.string()?;
-            self.add_name(name)?;
+            let recorded = Name::new(name_start, name.raw.len(), name.raw, name.escaped)?;
+            self.names
+                .push(recorded)
+                .map_err(|_| Fault::TooManyMembers)?;
 
             self.skip_whitespace();
             self.expect(b':')?;
-            self.value(depth)?;
+            let value = self.value(depth)?;
+            visit(name, value);
 
             self.skip_whitespace();
             match self.peek() {
@@ -591,58 +673,67 @@ impl Checker<'_> {
 
         // The object is closed, so its names leave the stack.
         self.check_unique_names(first_name)?;
-        self.open_names = first_name;
-        Ok(())
-    }
-
-    /// Records a member name of the innermost open object.
-    fn add_name(&mut self, name: Span) -> Result<(), Fault> {
-        let slot = self
-            .names
-            .get_mut(self.open_names)
-            .ok_or(Fault::TooManyMembers)?;
-        *slot = name;
-        self.open_names += 1;
-        Ok(())
+        self.names.truncate(first_name);
+        Ok(Object {
+            text: self.text_from(start)?,
+        })
     }
 
     /// Rejects a closed object that has a member name twice.
     ///
-    /// Sorting the names by their unescaped characters and comparing neighbours
-    /// takes O(n log n) comparisons, where comparing every pair would let a hostile
-    /// header with a few hundred escaped names cost milliseconds.
+    /// Up to [`PAIRWISE_NAMES`] names are compared pairwise. Larger objects sort
+    /// their names by unescaped characters and compare neighbours, O(n log n)
+    /// comparisons where comparing every pair would let a hostile header with a few
+    /// hundred escaped names cost milliseconds.
     fn check_unique_names(&mut self, first_name: usize) -> Result<(), Fault> {
-        let bytes = self.bytes;
-        let names = self
-            .names
-            .get_mut(first_name..self.open_names)
-            .unwrap_or(&mut []);
-        names.sort_unstable_by(|a, b| {
-            let (a, b) = (span_str(bytes, *a), span_str(bytes, *b));
-            match (a.as_plain(), b.as_plain()) {
-                (Some(a), Some(b)) => a.cmp(b),
-                _ => a.chars().cmp(b.chars()),
+        let text = self.text;
+        let names = self.names.get_mut(first_name..).unwrap_or(&mut []);
+        let same = |a: &Name, b: &Name| {
+            if !a.escaped && !b.escaped {
+                a.key == b.key && a.as_json_str(text).raw == b.as_json_str(text).raw
+            } else {
+                a.as_json_str(text).eq_json(&b.as_json_str(text))
             }
-        });
-        let repeated = names
-            .windows(2)
-            .any(|pair| span_str(bytes, pair[0]).eq_json(&span_str(bytes, pair[1])));
+        };
+
+        let repeated = if names.len() <= PAIRWISE_NAMES {
+            // Among plain names, the keys alone tell nearly every pair apart.
+            let plain = names.iter().all(|name| !name.escaped);
+            (1..names.len()).any(|i| {
+                let name = &names[i];
+                names[..i]
+                    .iter()
+                    .any(|other| (!plain || other.key == name.key) && same(name, other))
+            })
+        } else {
+            names.sort_unstable_by(|a, b| {
+                let (a, b) = (a.as_json_str(text), b.as_json_str(text));
+                match (a.as_plain(), b.as_plain()) {
+                    (Some(a), Some(b)) => a.cmp(b),
+                    _ => a.chars().cmp(b.chars()),
+                }
+            });
+            names.windows(2).any(|pair| same(&pair[0], &pair[1]))
+        };
         if repeated {
             return Err(Fault::DuplicateMember);
         }
         Ok(())
     }
 
-    fn array(&mut self, depth: usize) -> Result<(), Fault> {
+    fn array(&mut self, depth: usize) -> Result<Array<'a>, Fault> {
         if depth > MAX_DEPTH {
             return Err(Fault::TooDeep);
         }
+        let start = self.pos;
         self.expect(b'[')?;
 
         self.skip_whitespace();
         if self.peek() == Some(b']') {
             self.pos += 1;
-            return Ok(());
+            return Ok(Array {
+                text: self.text_from(start)?,
+            });
         }
 
         loop {
@@ -655,37 +746,52 @@ impl Checker<'_> {
             }
         }
         self.pos += 1;
-        Ok(())
+        Ok(Array {
+            text: self.text_from(start)?,
+        })
     }
 
-    fn literal(&mut self, word: &[u8]) -> Result<(), Fault> {
+    fn literal(&mut self, word: &[u8], value: Value<'a>) -> Result<Value<'a>, Fault> {
         if !self.bytes[self.pos..].starts_with(word) {
             return Err(Fault::JsonSyntax);
         }
         self.pos += word.len();
-        Ok(())
+        Ok(value)
     }
 
-    /// Checks a string and returns the span of its content.
-    fn string(&mut self) -> Result<Span, Fault> {
+    fn string(&mut self) -> Result<JsonStr<'a>, Fault> {
         self.expect(b'"')?;
         let start = self.pos;
+        let mut escaped = false;
         loop {
-            let byte = self.peek().ok_or(Fault::JsonSyntax)?;
-            self.pos += 1;
-            match byte {
-                b'"' => break,
-                b'\\' => self.escape()?,
-                0x00..=0x1F => return Err(Fault::JsonSyntax),
-                _ => {}
+            // Skip to the next quote, backslash or control character.
+            let rest = self.bytes.get(self.pos..).unwrap_or(&[]);
+            let run = scan::position(
+                rest,
+                |word| {
+                    scan::equal_bytes(word, b'"')
+                        | scan::equal_bytes(word, b'\\')
+                        | scan::bytes_below(word, 0x20)
+                },
+                |byte| matches!(byte, b'"' | b'\\' | 0x00..=0x1F),
+            )
+            .ok_or(Fault::JsonSyntax)?;
+            self.pos += run + 1;
+            match rest.get(run) {
+                Some(b'"') => break,
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                _ => return Err(Fault::JsonSyntax),
             }
         }
 
-        let to_u32 = |n: usize| u32::try_from(n).map_err(|_| Fault::TooManyMembers);
-        Ok(Span {
-            start: to_u32(start)?,
-            end: to_u32(self.pos - 1)?,
-        })
+        let raw = self
+            .text
+            .get(start..self.pos - 1)
+            .ok_or(Fault::JsonSyntax)?;
+        Ok(JsonStr { raw, escaped })
     }
 
     /// Checks the escape after a backslash, including surrogate pairing.
@@ -730,7 +836,8 @@ impl Checker<'_> {
     }
 
     /// Checks `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
-    fn number(&mut self) -> Result<(), Fault> {
+    fn number(&mut self) -> Result<Value<'a>, Fault> {
+        let start = self.pos;
         if self.peek() == Some(b'-') {
             self.pos += 1;
         }
@@ -752,7 +859,9 @@ impl Checker<'_> {
             }
             self.require_digits()?;
         }
-        Ok(())
+        Ok(Value::Number(Number {
+            text: self.text_from(start)?,
+        }))
     }
 
     fn digits(&mut self) {
@@ -843,6 +952,35 @@ mod tests {
         assert_eq!(fault(r#"{"x":[{"k":1,"k":1}]}"#), Fault::DuplicateMember);
         // Equal names in sibling objects are not duplicates.
         assert!(parse_object(br#"{"x":{"k":1},"y":{"k":1},"k":0}"#).is_ok());
+    }
+
+    #[test]
+    fn duplicates_found_in_small_and_large_objects() {
+        // Objects up to 16 names compare pairwise, larger ones sort: both sizes, with
+        // the repeated name first, last, plain or escaped.
+        for count in [2, PAIRWISE_NAMES, PAIRWISE_NAMES + 1, 40] {
+            let names: alloc::vec::Vec<String> = (0..count).map(|i| format!("name{i}")).collect();
+            let object = |names: &[String]| {
+                let members: alloc::vec::Vec<String> =
+                    names.iter().map(|name| format!("\"{name}\":0")).collect();
+                format!("{{{}}}", members.join(","))
+            };
+            assert!(parse_object(object(&names).as_bytes()).is_ok(), "{count}");
+
+            let mut repeated = names.clone();
+            repeated[count - 1] = names[0].clone();
+            assert_eq!(fault(&object(&repeated)), Fault::DuplicateMember, "{count}");
+
+            let mut escaped = names.clone();
+            escaped[count - 1] = names[count - 2].replacen('n', "\\u006e", 1);
+            assert_eq!(fault(&object(&escaped)), Fault::DuplicateMember, "{count}");
+
+            // Same length and first six bytes, different later: not a duplicate.
+            let mut similar = names.clone();
+            similar[0] = String::from("name_long_a");
+            similar[1] = String::from("name_long_b");
+            assert!(parse_object(object(&similar).as_bytes()).is_ok(), "{count}");
+        }
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::base64url;
 use crate::error::{AlgRejection, Error, Fault, Part};
 use crate::json::{self, JsonStr, Object, Value};
 use crate::jwk::{Jwk, JwkSet};
+use crate::scan;
 
 /// Default maximum length of a compact JWS in bytes.
 ///
@@ -103,13 +104,10 @@ impl<'a> Header<'a> {
     /// Reads and checks a decoded header against the allowed algorithms.
     fn parse(bytes: &'a [u8], algorithms: AlgSet) -> Result<Self, Error> {
         let malformed = |fault| Error::malformed(Part::Header, fault);
-        let object = json::parse_object(bytes).map_err(malformed)?;
-
-        // One pass over the members: a value such as a long `crit` is skipped once.
+        // The members are read while the text is checked, in one pass over it.
         let mut members = HeaderMembers::default();
-        for (name, value) in object.members() {
-            members.read(name, value)?;
-        }
+        let object = json::parse_object_with(bytes, |name, value| members.read(name, value))
+            .map_err(malformed)??;
 
         let alg = members
             .alg
@@ -331,23 +329,30 @@ impl<'a> Segments<'a> {
     }
 
     fn split(token: &'a [u8]) -> Result<Self, Error> {
-        let malformed = Error::malformed(Part::Token, Fault::SegmentCount);
-        let mut dots = token
-            .iter()
-            .enumerate()
-            .filter(|(_, byte)| **byte == b'.')
-            .map(|(at, _)| at);
-        let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
-            return Err(malformed);
-        };
+        let malformed = || Error::malformed(Part::Token, Fault::SegmentCount);
+        let (header, rest) = split_at_dot(token).ok_or_else(malformed)?;
+        let (payload, signature) = split_at_dot(rest).ok_or_else(malformed)?;
+        if split_at_dot(signature).is_some() {
+            return Err(malformed());
+        }
 
         Ok(Self {
-            header: &token[..first],
-            payload: &token[first + 1..second],
-            signature: &token[second + 1..],
-            signing_input: &token[..second],
+            header,
+            payload,
+            signature,
+            signing_input: &token[..header.len() + 1 + payload.len()],
         })
     }
+}
+
+/// Splits `bytes` at its first `.`, leaving the dot out.
+fn split_at_dot(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let at = scan::position(
+        bytes,
+        |word| scan::equal_bytes(word, b'.'),
+        |byte| byte == b'.',
+    )?;
+    Some((bytes.get(..at)?, bytes.get(at + 1..)?))
 }
 
 /// Decodes one segment into the start of `out`, returning it and the unused rest.
@@ -455,5 +460,49 @@ impl<'a> VerifiedJws<'a> {
     /// Returns the key that verified the signature.
     pub const fn key(&self) -> &'a Jwk {
         self.key
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use alloc::vec::Vec;
+
+    use super::*;
+
+    #[test]
+    fn split_at_dot_finds_first_dot_anywhere() {
+        // Lengths around the 8-byte steps, with the dot at every position.
+        for len in 0..40 {
+            let letters = || {
+                b"abcdefghijklmnopqrstuvwxyz"
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(len)
+            };
+            let mut bytes: Vec<u8> = letters().collect();
+            assert_eq!(split_at_dot(&bytes), None, "len {len}");
+            for at in 0..len {
+                bytes[at] = b'.';
+                let (before, after) = split_at_dot(&bytes).unwrap();
+                assert_eq!(before.len(), at, "len {len}");
+                assert_eq!(after.len(), len - at - 1, "len {len}");
+                // A second dot later on stays in the rest.
+                if at + 1 < len {
+                    bytes[len - 1] = b'.';
+                    assert_eq!(split_at_dot(&bytes).unwrap().0.len(), at, "len {len}");
+                }
+                bytes = letters().collect();
+            }
+        }
+    }
+
+    #[test]
+    fn split_at_dot_ignores_near_misses() {
+        // Bytes one off from `.` in either direction, and with the high bit set.
+        let bytes = [
+            b'-', b'/', 0xAE, b'-', b'/', 0xAE, b'-', b'/', 0xAE, b'.', b'x',
+        ];
+        assert_eq!(split_at_dot(&bytes), Some((&bytes[..9], &bytes[10..])));
     }
 }

@@ -71,6 +71,7 @@ mod jws;
 mod numeric_date;
 mod policy;
 mod revocation;
+mod scan;
 mod signing;
 mod validator;
 

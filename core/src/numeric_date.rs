@@ -58,6 +58,15 @@ impl NumericDate {
 
 /// Parses checked JSON number text; the grammar was enforced by the JSON reader.
 fn parse(text: &str) -> Option<NumericDate> {
+    // Dates are nearly always plain integers, read here directly: up to 18 digits
+    // stay below 2^63.
+    if (1..=18).contains(&text.len()) && text.bytes().all(|byte| byte.is_ascii_digit()) {
+        let seconds = text
+            .bytes()
+            .fold(0, |seconds, digit| seconds * 10 + i64::from(digit - b'0'));
+        return Some(NumericDate::from_seconds(seconds));
+    }
+
     let (negative, unsigned) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text),

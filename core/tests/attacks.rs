@@ -2090,6 +2090,15 @@ fn header_member_names_checked_quickly() {
             "header of sibling objects of 200 names",
             fill_header(|i| format!(",\"s{i}\":{{\"y\":0{}}}", members("", 200))),
         ),
+        (
+            "header of objects of 16 escaped names with a shared prefix",
+            fill_header(|i| {
+                let names: Vec<String> = (0..16)
+                    .map(|j| format!("\"{escaped_prefix}{j:x}\":0"))
+                    .collect();
+                format!(",\"s{i}\":{{{}}}", names.join(","))
+            }),
+        ),
     ];
     let measured: Vec<_> = shapes
         .iter()

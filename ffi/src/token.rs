@@ -777,15 +777,20 @@ pub(crate) struct DpopInput<'a> {
     pub(crate) cache: &'a Mutex<ReplayCache>,
 }
 
+/// Token length up to which a small stack buffer suffices. Access tokens are
+/// usually under 2 KiB, and zeroing the 1.5 KiB buffer for them costs about an
+/// eighth of zeroing the default 12 KiB one on every call.
+const SMALL_TOKEN_BYTES: usize = 2 * 1024;
+
 /// Token lengths up to which the smaller heap buffers suffice.
 const MEDIUM_TOKEN_BYTES: usize = 64 * 1024;
 const LARGE_TOKEN_BYTES: usize = 256 * 1024;
 
 /// Validates `input` at `now` and returns the verified token.
 ///
-/// The decoded parts go into a buffer sized for the input: on the stack for the
-/// default maximum of 16 KiB, on the heap in three sizes above it, up to the
-/// largest `max_token_bytes` a policy accepts.
+/// The decoded parts go into a buffer sized for the input. Two sizes live on the
+/// stack, up to the default maximum of 16 KiB. Three sizes above it live on the
+/// heap, up to the largest `max_token_bytes` a policy accepts.
 pub(crate) fn validate(
     validator: &Validator,
     input: Input<'_>,
@@ -807,6 +812,10 @@ pub(crate) fn validate(
     // A token over the policy's maximum is rejected before decoding, so the
     // default buffer suffices for it too. An `Authorization` value is longer than
     // its token, so sizing by it is safe.
+    if len <= SMALL_TOKEN_BYTES {
+        let mut buffer = TokenBuffer::<{ SMALL_TOKEN_BYTES / 4 * 3 }>::with_capacity();
+        return validate_in(validator, input, now, &mut buffer, scope_claims);
+    }
     if len <= DEFAULT_MAX_TOKEN_BYTES || validator.policy().max_token_bytes() < len {
         let mut buffer = TokenBuffer::new();
         return validate_in(validator, input, now, &mut buffer, scope_claims);

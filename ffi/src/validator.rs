@@ -527,6 +527,31 @@ mod tests {
     }
 
     #[test]
+    fn tokens_around_small_buffer_limit_validate() {
+        let validator = hmac_validator(MAX_TOKEN_BYTES);
+        // Token lengths from below to above the 2 KiB of the small stack buffer.
+        let mut lengths = Vec::new();
+        for len in (1_780..1_940).step_by(2) {
+            let token = hs256_token(len);
+            let (status, payload_len) = validate_len(validator, &token);
+            assert_eq!(
+                status,
+                TG_OK,
+                "{}: {:?}",
+                token.len(),
+                crate::last_error::message()
+            );
+            assert!(payload_len > len / 4 * 3, "{}", token.len());
+            lengths.push(token.len());
+        }
+        assert!(lengths.contains(&2_048), "{lengths:?}");
+        assert!(lengths.iter().any(|len| *len < 2_048), "{lengths:?}");
+        assert!(lengths.iter().any(|len| *len > 2_048), "{lengths:?}");
+        // SAFETY: `validator` came from `tg_validator_new` and is freed once.
+        unsafe { tg_validator_free(validator) };
+    }
+
+    #[test]
     fn token_over_maximum_rejected_before_decoding() {
         let validator = hmac_validator(50_000);
         let (status, _) = validate_len(validator, &hs256_token(60_000));

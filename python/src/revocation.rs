@@ -73,7 +73,7 @@ impl RevocationList {
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<()> {
         let now = now_seconds(py, now)?;
-        let payload = token.get().raw_payload.bind(py).as_bytes();
+        let payload = token.get().payload_bytes();
         let outcome =
             Claims::parse(payload).and_then(|claims| self.lock().revoke_token(&claims, now));
         outcome.map_err(|error| token_error(py, &error))
@@ -104,7 +104,7 @@ impl RevocationList {
 
     /// Raises `Revoked` when the verified token is revoked.
     fn check(&self, py: Python<'_>, token: &Bound<'_, VerifiedToken>) -> PyResult<()> {
-        let payload = token.get().raw_payload.bind(py).as_bytes();
+        let payload = token.get().payload_bytes();
         let outcome = Claims::parse(payload).and_then(|claims| self.lock().check(&claims));
         outcome.map_err(|error| token_error(py, &error))
     }

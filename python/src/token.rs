@@ -113,28 +113,46 @@ impl Verified {
         }
     }
 
-    /// Builds the Python object; the claims and header are parsed by `json.loads`.
+    /// Builds the Python object, which parses the claims and header with
+    /// `json.loads` when they are first read.
+    ///
+    /// A text with a run of 640 digits or more, the lowest nonzero limit that
+    /// `sys.set_int_max_str_digits` accepts, is parsed now, so that a number Python
+    /// rejects fails the validation rather than a later attribute read.
     pub(crate) fn into_python(self, py: Python<'_>) -> PyResult<VerifiedToken> {
-        let helpers = Helpers::get(py)?;
-        let header = match &self.header {
-            Some(header) => helpers.read_only_json(py, header)?,
-            None => py.None(),
-        };
-        let claims = helpers.read_only_json(py, &self.payload)?;
-        let expires_at = helpers.datetime(py, &claims.bind(py).get_item("exp")?)?;
-        Ok(VerifiedToken {
-            claims,
-            header,
+        let token = VerifiedToken {
+            header_text: self.header,
+            payload: self.payload,
             subject: self.subject,
             client_id: self.client_id,
             issuer: self.issuer,
-            audiences: PyTuple::new(py, self.audiences)?.unbind(),
-            scopes: PyTuple::new(py, self.scopes)?.unbind(),
-            expires_at,
-            raw_payload: PyBytes::new(py, self.payload.as_bytes()).unbind(),
-        })
+            audience_values: self.audiences,
+            scope_values: self.scopes,
+            claims: PyOnceLock::new(),
+            header: PyOnceLock::new(),
+            audiences: PyOnceLock::new(),
+            scopes: PyOnceLock::new(),
+            expires_at: PyOnceLock::new(),
+            raw_payload: PyOnceLock::new(),
+        };
+        let long_digits = |text: &str| {
+            text.as_bytes()
+                .split(|byte| !byte.is_ascii_digit())
+                .any(|digits| digits.len() >= MIN_INT_MAX_STR_DIGITS)
+        };
+        if long_digits(&token.payload) {
+            token.claims(py)?;
+        }
+        if token.header_text.as_deref().is_some_and(long_digits) {
+            token.header(py)?;
+        }
+        Ok(token)
     }
 }
+
+/// The lowest nonzero limit `sys.set_int_max_str_digits` accepts (Python 3.11 and
+/// later): integers with fewer digits always convert.
+const MIN_INT_MAX_STR_DIGITS: usize = 640;
 
 /// Reads `scp` as a space-delimited string or an array of strings.
 fn scp_values(scp: Option<Value<'_>>) -> Vec<String> {
@@ -155,34 +173,90 @@ fn scp_values(scp: Option<Value<'_>>) -> Vec<String> {
 }
 
 /// An access token that passed every check of a `Validator`.
+///
+/// The owned texts are converted to Python objects on first read and cached, so a
+/// caller that reads only `subject` pays for no JSON parsing. From Python the object
+/// is immutable, because each cached value is made at most once, under `PyOnceLock`.
 #[pyclass(frozen, module = "tokenguard._native")]
 pub(crate) struct VerifiedToken {
-    #[pyo3(get)]
-    claims: Py<PyAny>,
-    #[pyo3(get)]
-    header: Py<PyAny>,
+    header_text: Option<String>,
+    payload: String,
     #[pyo3(get)]
     subject: Option<String>,
     #[pyo3(get)]
     client_id: Option<String>,
     #[pyo3(get)]
     issuer: Option<String>,
-    #[pyo3(get)]
-    audiences: Py<PyTuple>,
-    #[pyo3(get)]
-    scopes: Py<PyTuple>,
-    #[pyo3(get)]
-    expires_at: Py<PyAny>,
-    #[pyo3(get)]
-    pub(crate) raw_payload: Py<PyBytes>,
+    audience_values: Vec<String>,
+    scope_values: Vec<String>,
+    claims: PyOnceLock<Py<PyAny>>,
+    header: PyOnceLock<Py<PyAny>>,
+    audiences: PyOnceLock<Py<PyTuple>>,
+    scopes: PyOnceLock<Py<PyTuple>>,
+    expires_at: PyOnceLock<Py<PyAny>>,
+    raw_payload: PyOnceLock<Py<PyBytes>>,
+}
+
+impl VerifiedToken {
+    /// Returns the verified payload JSON text, exactly as signed.
+    pub(crate) fn payload_bytes(&self) -> &[u8] {
+        self.payload.as_bytes()
+    }
 }
 
 #[pymethods]
 impl VerifiedToken {
+    #[getter]
+    fn claims(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let claims = self
+            .claims
+            .get_or_try_init(py, || Helpers::get(py)?.read_only_json(py, &self.payload))?;
+        Ok(claims.clone_ref(py))
+    }
+
+    #[getter]
+    fn header(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let header = self
+            .header
+            .get_or_try_init(py, || match &self.header_text {
+                Some(text) => Helpers::get(py)?.read_only_json(py, text),
+                None => Ok(py.None()),
+            })?;
+        Ok(header.clone_ref(py))
+    }
+
+    #[getter]
+    fn audiences(&self, py: Python<'_>) -> PyResult<Py<PyTuple>> {
+        cached_tuple(py, &self.audiences, &self.audience_values)
+    }
+
+    #[getter]
+    fn scopes(&self, py: Python<'_>) -> PyResult<Py<PyTuple>> {
+        cached_tuple(py, &self.scopes, &self.scope_values)
+    }
+
+    #[getter]
+    fn expires_at(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let expires_at = self.expires_at.get_or_try_init(py, || {
+            let claims = self.claims(py)?;
+            let exp = claims.bind(py).get_item("exp")?;
+            Helpers::get(py)?.datetime(py, &exp)
+        })?;
+        Ok(expires_at.clone_ref(py))
+    }
+
+    #[getter]
+    fn raw_payload(&self, py: Python<'_>) -> Py<PyBytes> {
+        let raw = self
+            .raw_payload
+            .get_or_init(py, || PyBytes::new(py, self.payload.as_bytes()).unbind());
+        raw.clone_ref(py)
+    }
+
     /// Returns whether the token grants `scope` exactly; a value that is not a `str`
     /// is never granted.
     fn has_scope(&self, py: Python<'_>, scope: &Bound<'_, PyAny>) -> PyResult<bool> {
-        self.scopes.bind(py).contains(scope)
+        self.scopes(py)?.bind(py).contains(scope)
     }
 
     fn __repr__(&self) -> String {
@@ -191,6 +265,16 @@ impl VerifiedToken {
             self.subject, self.issuer
         )
     }
+}
+
+/// Returns the tuple of `values` cached in `cell`, making it on the first call.
+fn cached_tuple(
+    py: Python<'_>,
+    cell: &PyOnceLock<Py<PyTuple>>,
+    values: &[String],
+) -> PyResult<Py<PyTuple>> {
+    let tuple = cell.get_or_try_init(py, || PyResult::Ok(PyTuple::new(py, values)?.unbind()))?;
+    Ok(tuple.clone_ref(py))
 }
 
 /// The Python callables used to build a `VerifiedToken`, looked up once.

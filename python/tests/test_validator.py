@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import json
+import sys
 import types
 from typing import Any
 
@@ -76,6 +78,38 @@ def test_claims_and_header_read_only(keys: dict[str, SigningKey], public_jwks: A
         verified.claims["sub"] = "admin"  # type: ignore[index]
     with pytest.raises(AttributeError):
         verified.subject = "admin"  # type: ignore[misc]
+
+
+def test_verified_token_values_cached(keys: dict[str, SigningKey], public_jwks: Any):
+    verified = validator(public_jwks).validate(keys["ES256"].sign(claims()), now=NOW)
+    for name in ("claims", "header", "audiences", "scopes", "expires_at", "raw_payload"):
+        assert getattr(verified, name) is getattr(verified, name), name
+
+
+def test_verified_token_read_from_threads(keys: dict[str, SigningKey], public_jwks: Any):
+    # Every thread reading a fresh token's claims gets the one cached mapping.
+    verified = validator(public_jwks).validate(keys["ES256"].sign(claims()), now=NOW)
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: (verified.claims, verified.expires_at), range(64)))
+    assert len({id(claims_read) for claims_read, _ in results}) == 1
+    assert len({id(expires_at) for _, expires_at in results}) == 1
+    assert results[0][0]["sub"] == "user-1"
+
+
+@pytest.mark.skipif(
+    not hasattr(sys, "get_int_max_str_digits"), reason="Python without an integer digit limit"
+)
+def test_overlong_integer_rejected_at_validation(keys: dict[str, SigningKey], public_jwks: Any):
+    # Python refuses to convert an integer of more digits than its limit (4300 by
+    # default), so such a claim fails the validation, not a later `claims` read.
+    digits = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        token = keys["ES256"].sign(claims(big=10**5000))
+    finally:
+        sys.set_int_max_str_digits(digits)
+    with pytest.raises(tokenguard.Malformed):
+        validator(public_jwks).validate(token, now=NOW)
 
 
 def test_escaped_claims_unescaped(keys: dict[str, SigningKey], public_jwks: Any):
