@@ -43,16 +43,37 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --manifest-path "$no_std_crate" --all-targets --target-dir target/no_std_link \
     -- -D warnings
 
-step "Rust tests: cargo test --workspace"
-cargo test --workspace
-
-if [ "$have_shared" = 1 ]; then
-    step "shared hostile cases and Wycheproof vectors"
-    TOKENGUARD_SHARED="$shared" cargo test -p tokenguard-cases -p tokenguard --test cases \
+# Runs the shared hostile cases and the Wycheproof JOSE vectors, with the cargo
+# feature flags given as arguments, and checks that each suite reported.
+shared_suites() {
+    TOKENGUARD_SHARED="$shared" cargo test -p tokenguard-cases -p tokenguard "$@" --test cases \
         --test wycheproof -- --ignored --nocapture 2>&1 | tee target/shared-suites.log
     for suite in hostile-tokens.json json_web_signature_test.json json_web_key_test.json; do
         grep -Eq "$suite: [0-9]+ passed, 0 failed\$" target/shared-suites.log
     done
+}
+
+step "Rust tests: cargo test --workspace"
+cargo test --workspace
+
+# The workspace tests ran with ring, the default backend. Each other backend runs
+# the core's tests and the project's token cases again, in the same target
+# directory, building only the two crates that change. aws-lc-rs only verifies, so
+# its run keeps ring for signing; Backend::DEFAULT prefers aws-lc-rs when both are in.
+backends=("--features aws-lc-rs")
+for flags in "${backends[@]}"; do
+    step "Rust tests with another crypto backend: $flags"
+    # shellcheck disable=SC2086 # the flags are several words on purpose
+    cargo test -p tokenguard -p tokenguard-cases $flags
+    if [ "$have_shared" = 1 ]; then
+        # shellcheck disable=SC2086
+        shared_suites $flags
+    fi
+done
+
+if [ "$have_shared" = 1 ]; then
+    step "shared hostile cases and Wycheproof vectors"
+    shared_suites
 
     step "shared hostile cases through tokenguard check-cases"
     cargo run -q -p tokenguard-cli -- check-cases "$shared/cases/hostile-tokens.json" \
