@@ -24,14 +24,19 @@ mod digest;
 mod ring_backend;
 #[cfg(feature = "ring")]
 mod ring_signing;
+#[cfg(feature = "rust-crypto")]
+mod rust_crypto_backend;
+#[cfg(all(not(feature = "ring"), feature = "rust-crypto"))]
+mod rust_crypto_signing;
 
 use alloc::boxed::Box;
+use alloc::vec::Vec;
 
 pub(crate) use digest::Sha256;
 #[cfg(feature = "ring")]
-pub(crate) use ring_signing::{
-    fill_random, generate_ec_pkcs8, PrivateKey, PublicKey, RsaPrivateMembers,
-};
+pub(crate) use ring_signing::{fill_random, generate_ec_pkcs8, PrivateKey};
+#[cfg(all(not(feature = "ring"), feature = "rust-crypto"))]
+pub(crate) use rust_crypto_signing::{fill_random, generate_ec_pkcs8, PrivateKey};
 
 use crate::alg::{AlgSet, Algorithm};
 use crate::error::Error;
@@ -116,6 +121,32 @@ impl Default for Backend {
     }
 }
 
+/// The big-endian members of an RSA private key (RFC 7518 section 6.3.2).
+pub(crate) struct RsaPrivateMembers<'a> {
+    pub(crate) n: &'a [u8],
+    pub(crate) e: &'a [u8],
+    pub(crate) d: &'a [u8],
+    pub(crate) p: &'a [u8],
+    pub(crate) q: &'a [u8],
+    pub(crate) dp: &'a [u8],
+    pub(crate) dq: &'a [u8],
+    pub(crate) qi: &'a [u8],
+}
+
+/// The public half of a key pair, as JWK members want it.
+pub(crate) enum PublicKey {
+    Rsa {
+        n: Vec<u8>,
+        e: Vec<u8>,
+    },
+    /// The affine coordinates, each as long as the curve's field elements.
+    Ec {
+        x: Vec<u8>,
+        y: Vec<u8>,
+    },
+    Ed25519([u8; 32]),
+}
+
 /// The material of a verification key, checked by the JWK layer.
 pub(crate) enum KeyMaterial {
     /// An HMAC secret.
@@ -143,6 +174,8 @@ enum Prepared {
     Ring(ring_backend::Prepared),
     #[cfg(feature = "aws-lc-rs")]
     AwsLcRs(aws_lc_backend::Prepared),
+    #[cfg(feature = "rust-crypto")]
+    RustCrypto(rust_crypto_backend::Prepared),
 }
 
 impl VerifyingKey {
@@ -163,6 +196,10 @@ impl VerifyingKey {
             #[cfg(feature = "aws-lc-rs")]
             Backend::AwsLcRs => {
                 Prepared::AwsLcRs(aws_lc_backend::Prepared::new(&material, algorithms)?)
+            }
+            #[cfg(feature = "rust-crypto")]
+            Backend::RustCrypto => {
+                Prepared::RustCrypto(rust_crypto_backend::Prepared::new(&material, algorithms)?)
             }
         };
         Ok(Self { material, prepared })
@@ -185,6 +222,8 @@ impl VerifyingKey {
             Prepared::Ring(_) => Backend::Ring,
             #[cfg(feature = "aws-lc-rs")]
             Prepared::AwsLcRs(_) => Backend::AwsLcRs,
+            #[cfg(feature = "rust-crypto")]
+            Prepared::RustCrypto(_) => Backend::RustCrypto,
         }
     }
 
@@ -203,6 +242,8 @@ impl VerifyingKey {
             Prepared::Ring(key) => key.verify(&self.material, alg, message, sig),
             #[cfg(feature = "aws-lc-rs")]
             Prepared::AwsLcRs(key) => key.verify(alg, message, sig),
+            #[cfg(feature = "rust-crypto")]
+            Prepared::RustCrypto(key) => key.verify(alg, message, sig),
         };
         if verified {
             Ok(())
@@ -233,7 +274,7 @@ pub(crate) fn per_hmac_algorithm<K>(
 }
 
 /// The RSA algorithms, in the order the backends keep prepared RSA keys.
-#[cfg(any(feature = "aws-lc-rs", feature = "rust-crypto"))]
+#[cfg(feature = "aws-lc-rs")]
 pub(crate) const RSA_ALGORITHMS: [Algorithm; 6] = [
     Algorithm::RS256,
     Algorithm::RS384,
