@@ -58,9 +58,11 @@ cargo test --workspace
 
 # The workspace tests ran with ring, the default backend. Each other backend runs
 # the core's tests and the project's token cases again, in the same target
-# directory, building only the two crates that change. aws-lc-rs only verifies, so
-# its run keeps ring for signing; Backend::DEFAULT prefers aws-lc-rs when both are in.
-backends=("--features aws-lc-rs" "--no-default-features --features rust-crypto")
+# directory, building only the two crates that change. The aws-lc-rs run compiles
+# all three backends in: Backend::DEFAULT then prefers aws-lc-rs, ring signs (aws-lc-rs
+# only verifies), and the differential test (core/tests/backends.rs) compares every
+# backend's verdicts. The RustCrypto run has no ring at all.
+backends=("--features aws-lc-rs,rust-crypto" "--no-default-features --features rust-crypto")
 for flags in "${backends[@]}"; do
     step "Rust tests with another crypto backend: $flags"
     # shellcheck disable=SC2086 # the flags are several words on purpose
