@@ -56,18 +56,22 @@ shared_suites() {
 step "Rust tests: cargo test --workspace"
 cargo test --workspace
 
-# The workspace tests ran with ring, the default backend. Each other backend runs
-# the core's tests and the project's token cases again, in the same target
-# directory, building only the two crates that change. The aws-lc-rs run compiles
-# all three backends in: Backend::DEFAULT then prefers aws-lc-rs, ring signs (aws-lc-rs
-# only verifies), and the differential test (core/tests/backends.rs) compares every
-# backend's verdicts. The RustCrypto run has no ring at all.
-backends=("--features aws-lc-rs,rust-crypto" "--no-default-features --features rust-crypto")
+# The C library in the workspace enables aws-lc-rs, so the workspace tests ran with
+# ring and aws-lc-rs compiled in and Backend::DEFAULT picked aws-lc-rs. Each run
+# below tests the core and the project's token cases again with other backends, in
+# the same target directory, building only those two crates: ring alone (the
+# crate's default); all three together, where the differential test
+# (core/tests/backends.rs) compares every backend's verdicts; and RustCrypto alone,
+# with no ring at all.
+backends=("" "--features aws-lc-rs,rust-crypto" "--no-default-features --features rust-crypto")
+cargo clippy -p tokenguard -p tokenguard-cases --all-targets --features aws-lc-rs,rust-crypto \
+    -- -D warnings
 for flags in "${backends[@]}"; do
-    step "Rust tests with another crypto backend: $flags"
+    step "Rust tests of the core with crypto backend flags: ${flags:-(default, ring)}"
     # shellcheck disable=SC2086 # the flags are several words on purpose
     cargo test -p tokenguard -p tokenguard-cases $flags
     if [ "$have_shared" = 1 ]; then
+        step "shared hostile cases and Wycheproof vectors: ${flags:-(default, ring)}"
         # shellcheck disable=SC2086
         shared_suites $flags
     fi
@@ -95,9 +99,6 @@ else
 fi
 
 if [ "$have_shared" = 1 ]; then
-    step "shared hostile cases and Wycheproof vectors"
-    shared_suites
-
     step "shared hostile cases through tokenguard check-cases"
     cargo run -q -p tokenguard-cli -- check-cases "$shared/cases/hostile-tokens.json" \
         | tee target/check-cases.log
