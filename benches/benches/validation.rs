@@ -1,5 +1,7 @@
-//! One validation per algorithm: the ring floor, tokenguard, jsonwebtoken with its
-//! aws_lc_rs backend, and jwt-simple, on the same token bytes and key.
+//! One validation per algorithm: the ring floor, tokenguard with each of its crypto
+//! backends, jsonwebtoken with its aws_lc_rs backend, and jwt-simple, on the same
+//! token bytes and key. The row "tokenguard" is tokenguard with ring; the rows
+//! "tokenguard (aws-lc-rs)" and "tokenguard (rust-crypto)" are the other backends.
 //!
 //! jsonwebtoken's rust_crypto backend runs in its own binary,
 //! `jsonwebtoken_rust_crypto`, because jsonwebtoken's backend is chosen once per
@@ -9,7 +11,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use tokenguard::TokenBuffer;
+use tokenguard::{Backend, TokenBuffer};
 use tokenguard_benches::allocations::{self, CountingAllocator};
 use tokenguard_benches::fixtures::{Alg, Fixture};
 use tokenguard_benches::paired;
@@ -21,6 +23,12 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 
 const BACKEND: JsonWebTokenBackend = JsonWebTokenBackend::AwsLcRs;
 
+/// The rows of tokenguard's other backends; "tokenguard" alone is ring.
+const BACKEND_ROWS: [(Backend, &str); 2] = [
+    (Backend::AwsLcRs, "tokenguard (aws-lc-rs)"),
+    (Backend::RustCrypto, "tokenguard (rust-crypto)"),
+];
+
 /// Time each paired comparison runs.
 const PAIRED_BUDGET: Duration = Duration::from_millis(1500);
 
@@ -28,6 +36,8 @@ struct Libraries {
     fixture: Fixture,
     floor: Floor,
     validator: tokenguard::Validator,
+    /// Validators with the backends of [`BACKEND_ROWS`], in that order.
+    backends: Vec<tokenguard::Validator>,
     jsonwebtoken: JsonWebToken,
     jwt_simple: JwtSimple,
 }
@@ -37,7 +47,11 @@ impl Libraries {
         let fixture = Fixture::new(alg, now);
         let libraries = Self {
             floor: Floor::new(&fixture),
-            validator: peers::tokenguard_validator(&fixture),
+            validator: peers::tokenguard_validator(&fixture, Backend::Ring),
+            backends: BACKEND_ROWS
+                .iter()
+                .map(|(backend, _)| peers::tokenguard_validator(&fixture, *backend))
+                .collect(),
             jsonwebtoken: JsonWebToken::new(&fixture),
             jwt_simple: JwtSimple::new(&fixture),
             fixture,
@@ -49,6 +63,10 @@ impl Libraries {
             Some(&libraries.jsonwebtoken),
             Some(&libraries.jwt_simple),
         );
+        let mut buffer = TokenBuffer::new();
+        for index in 0..BACKEND_ROWS.len() {
+            libraries.tokenguard_with(index, &mut buffer);
+        }
         libraries
     }
 
@@ -62,6 +80,16 @@ impl Libraries {
     fn tokenguard(&self, buffer: &mut TokenBuffer) -> usize {
         peers::tokenguard_validate(&self.validator, black_box(&self.fixture.token), buffer)
             .expect("tokenguard accepts the token")
+    }
+
+    /// Validates with the backend at `index` of [`BACKEND_ROWS`].
+    fn tokenguard_with(&self, index: usize, buffer: &mut TokenBuffer) -> usize {
+        peers::tokenguard_validate(
+            &self.backends[index],
+            black_box(&self.fixture.token),
+            buffer,
+        )
+        .unwrap_or_else(|error| panic!("{} rejects the token: {error}", BACKEND_ROWS[index].1))
     }
 
     fn jsonwebtoken(&self) -> peers::AccessClaims {
@@ -98,6 +126,13 @@ fn benches(c: &mut Criterion) {
             "tokenguard",
             allocations::per_call(|| libraries.tokenguard(&mut buffer)),
         );
+        for (index, (_, row)) in BACKEND_ROWS.iter().enumerate() {
+            table.push(
+                &group,
+                row,
+                allocations::per_call(|| libraries.tokenguard_with(index, &mut buffer)),
+            );
+        }
         table.push(
             &group,
             BACKEND.row(),
@@ -122,6 +157,13 @@ fn benches(c: &mut Criterion) {
             || libraries.floor(),
             || libraries.tokenguard(&mut buffer),
         ));
+        // The aws-lc-rs backend is judged against the ring floor.
+        pairs.push(paired::compare(
+            (&group, "floor", BACKEND_ROWS[0].1),
+            PAIRED_BUDGET,
+            || libraries.floor(),
+            || libraries.tokenguard_with(0, &mut buffer),
+        ));
         if libraries.fixture.alg == Alg::HS256 {
             pairs.push(paired::compare(
                 (&group, "tokenguard", BACKEND.row()),
@@ -145,6 +187,11 @@ fn benches(c: &mut Criterion) {
         group.bench_function("tokenguard", |b| {
             b.iter(|| libraries.tokenguard(&mut buffer))
         });
+        for (index, (_, row)) in BACKEND_ROWS.iter().enumerate() {
+            group.bench_function(*row, |b| {
+                b.iter(|| libraries.tokenguard_with(index, &mut buffer))
+            });
+        }
         group.bench_function(BACKEND.row(), |b| b.iter(|| libraries.jsonwebtoken()));
         group.bench_function("jwt-simple", |b| b.iter(|| libraries.jwt_simple()));
         group.finish();

@@ -18,7 +18,9 @@ use jwt_simple::prelude::{
 };
 use ring::{hmac, signature};
 use serde::Deserialize;
-use tokenguard::{AccessToken, AlgSet, Error, Jwk, JwkSet, Policy, TokenBuffer, Validator};
+use tokenguard::{
+    AccessToken, AlgSet, Backend, Error, Jwk, JwkSet, Policy, TokenBuffer, Validator,
+};
 
 use crate::fixtures::{Alg, Fixture, KeySet, PublicKey};
 use crate::{AUDIENCE, ISSUER, LEEWAY_SECONDS};
@@ -88,12 +90,12 @@ impl Floor {
 }
 
 /// Builds tokenguard's validator: the fixture's algorithm, issuer, audience, 30 s
-/// leeway, and the whole key set of three keys.
+/// leeway, and the whole key set of three keys, verified by `backend`.
 ///
 /// # Panics
 ///
 /// When tokenguard rejects the policy or the key set.
-pub fn tokenguard_validator(fixture: &Fixture) -> Validator {
+pub fn tokenguard_validator(fixture: &Fixture, backend: Backend) -> Validator {
     let policy = Policy::builder()
         .issuer(ISSUER)
         .audience(AUDIENCE)
@@ -101,17 +103,18 @@ pub fn tokenguard_validator(fixture: &Fixture) -> Validator {
         .leeway(LEEWAY_SECONDS)
         .build()
         .expect("benchmark policy");
-    Validator::new(policy, tokenguard_keys(fixture).expect("benchmark key set"))
+    let keys = tokenguard_keys(fixture, backend).expect("benchmark key set");
+    Validator::new(policy, keys)
 }
 
-/// Reads the fixture's key set with tokenguard.
+/// Reads the fixture's key set with tokenguard, prepared by `backend`.
 ///
 /// # Errors
 ///
 /// tokenguard's error for a key set it rejects.
-pub fn tokenguard_keys(fixture: &Fixture) -> Result<JwkSet, Error> {
+pub fn tokenguard_keys(fixture: &Fixture, backend: Backend) -> Result<JwkSet, Error> {
     match &fixture.key_set {
-        KeySet::Jwks(json) => JwkSet::from_json(json.as_bytes()),
+        KeySet::Jwks(json) => JwkSet::from_json_with(json.as_bytes(), backend),
         KeySet::Secrets(secrets) => {
             let keys = secrets
                 .iter()
@@ -119,7 +122,7 @@ pub fn tokenguard_keys(fixture: &Fixture) -> Result<JwkSet, Error> {
                     Jwk::hmac_secret(Some(kid), tokenguard::Algorithm::HS256, secret)
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            JwkSet::from_keys(keys)
+            JwkSet::from_keys(keys)?.with_backend(backend)
         }
     }
 }
