@@ -79,7 +79,8 @@ done
 
 # The RustCrypto backend exists for microcontrollers that ring cannot build for.
 # The target's standard library comes from rustup, which may be unable to fetch it
-# here; the step then says so and the summary repeats it.
+# on some machines. The step then prints that it did not run, and so does the
+# summary.
 embedded=thumbv7em-none-eabihf
 have_embedded=0
 if rustup target list --installed 2>/dev/null | grep -qx "$embedded" \

@@ -23,7 +23,7 @@
 //! `rust-crypto` (pure Rust, for microcontrollers). Every backend accepts the same
 //! keys and algorithms and gives the same verdicts. When several are compiled in,
 //! [`JwkSet::from_json`] uses [`Backend::DEFAULT`] and [`JwkSet::from_json_with`]
-//! takes one by name.
+//! takes one explicitly.
 //!
 //! ```
 //! use tokenguard::{JwkSet, Policy, TokenBuffer, Validator};

@@ -1,9 +1,10 @@
 //! Differential test of the crypto backends: every backend compiled in must reach the
 //! same verdict on the same token and key, and the verdict must be the expected one.
 //!
-//! The tokens are signed here for every algorithm, then corrupted the ways verifiers
-//! have gone wrong: flipped bits, truncated, extended, empty or all-zero signatures,
-//! ECDSA with high `s`, `r` or `s` zero or equal to the group order, Ed25519 with a
+//! The tokens are signed here for every algorithm, then corrupted in the ways
+//! verifiers have gone wrong. The corruptions include flipped bits, truncated,
+//! extended, empty or all-zero signatures, and ECDSA with high `s`, or with `r` or
+//! `s` zero or equal to the group order. They also include Ed25519 with a
 //! non-canonical `s`, RSA signatures not below the modulus, and a signature presented
 //! under the other padding or hash. Small-order Ed25519 keys and EC points off the
 //! curve must be refused by every backend when the key is read.
@@ -169,7 +170,7 @@ fn keys_remember_their_backend() {
     assert_eq!(Backend::from_name("openssl"), None);
 }
 
-/// One signing key per family and HMAC hash, with the JWK that verifies it.
+/// Returns one signing key per family and HMAC hash, with the JWK that verifies it.
 fn signing_keys() -> Vec<(SigningKey, String)> {
     let public = |key: SigningKey| {
         let jwk = key.public_jwk(Some("k"), None).unwrap();

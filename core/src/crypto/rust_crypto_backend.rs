@@ -1,12 +1,14 @@
 //! Verification through the RustCrypto crates: `rsa`, `p256`, `p384`,
 //! `ed25519-dalek`, `hmac` and `sha2`, all pure Rust and without `std`.
 //!
-//! Each primitive is set to give ring's verdicts: ECDSA accepts both low and high
-//! `s` and only the fixed-width `R || S` form; Ed25519 rejects a non-canonical `s`
-//! and compares the encoding of `R` byte for byte, without the extra small-order
-//! checks of `verify_strict` (small-order public keys are refused when the JWK is
-//! read); RSA-PSS requires a salt as long as the hash; RSA takes 2048 to 8192-bit
-//! moduli and signatures exactly as long as the modulus.
+//! Each primitive is configured to reach ring's verdicts:
+//!
+//! - ECDSA accepts both low and high `s`, and only the fixed-width `R || S` form.
+//! - Ed25519 rejects a non-canonical `s` and compares the encoding of `R` byte for
+//!   byte. It skips the extra small-order checks of `verify_strict`, because the JWK
+//!   layer already rejects small-order public keys.
+//! - RSA-PSS requires a salt as long as the hash.
+//! - RSA takes 2048 to 8192-bit moduli and signatures exactly as long as the modulus.
 
 use alloc::boxed::Box;
 

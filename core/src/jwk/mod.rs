@@ -76,7 +76,8 @@ impl Jwk {
     /// Builds an HMAC key from a configured secret, bound to `alg`.
     ///
     /// HMAC secrets belong in configuration, not in a published key set; this is how
-    /// they reach a [`JwkSet`].
+    /// they reach a [`JwkSet`]. The key is prepared by [`Backend::DEFAULT`], and
+    /// [`Jwk::with_backend`] moves it to another backend.
     ///
     /// # Errors
     ///
