@@ -1,6 +1,6 @@
-//! One validation per algorithm: the ring floor, tokenguard with each of its crypto
-//! backends, jsonwebtoken with its aws_lc_rs backend, and jwt-simple, on the same
-//! token bytes and key. The row "tokenguard" is tokenguard with ring; the rows
+//! One validation per algorithm: the ring and aws-lc-rs floors, tokenguard with each
+//! of its crypto backends, jsonwebtoken with its aws_lc_rs backend, and jwt-simple,
+//! on the same token bytes and key. The row "tokenguard" is tokenguard with ring; the rows
 //! "tokenguard (aws-lc-rs)" and "tokenguard (rust-crypto)" are the other backends.
 //!
 //! jsonwebtoken's rust_crypto backend runs in its own binary,
@@ -15,7 +15,9 @@ use tokenguard::{Backend, TokenBuffer};
 use tokenguard_benches::allocations::{self, CountingAllocator};
 use tokenguard_benches::fixtures::{Alg, Fixture};
 use tokenguard_benches::paired;
-use tokenguard_benches::peers::{self, Floor, JsonWebToken, JsonWebTokenBackend, JwtSimple};
+use tokenguard_benches::peers::{
+    self, AwsLcFloor, Floor, JsonWebToken, JsonWebTokenBackend, JwtSimple,
+};
 use tokenguard_benches::records::AllocationTable;
 
 #[global_allocator]
@@ -29,12 +31,16 @@ const BACKEND_ROWS: [(Backend, &str); 2] = [
     (Backend::RustCrypto, "tokenguard (rust-crypto)"),
 ];
 
+/// The row of aws-lc-rs verifying the signing input alone; "floor" alone is ring.
+const AWS_LC_FLOOR_ROW: &str = "floor (aws-lc-rs)";
+
 /// Time each paired comparison runs.
 const PAIRED_BUDGET: Duration = Duration::from_millis(1500);
 
 struct Libraries {
     fixture: Fixture,
     floor: Floor,
+    aws_lc_floor: AwsLcFloor,
     validator: tokenguard::Validator,
     /// Validators with the backends of [`BACKEND_ROWS`], in that order.
     backends: Vec<tokenguard::Validator>,
@@ -47,6 +53,7 @@ impl Libraries {
         let fixture = Fixture::new(alg, now);
         let libraries = Self {
             floor: Floor::new(&fixture),
+            aws_lc_floor: AwsLcFloor::new(&fixture),
             validator: peers::tokenguard_validator(&fixture, Backend::Ring),
             backends: BACKEND_ROWS
                 .iter()
@@ -62,6 +69,10 @@ impl Libraries {
             &libraries.validator,
             Some(&libraries.jsonwebtoken),
             Some(&libraries.jwt_simple),
+        );
+        assert!(
+            libraries.aws_lc_floor(),
+            "the aws-lc-rs floor rejects the token"
         );
         let mut buffer = TokenBuffer::new();
         for index in 0..BACKEND_ROWS.len() {
@@ -80,6 +91,13 @@ impl Libraries {
     fn tokenguard(&self, buffer: &mut TokenBuffer) -> usize {
         peers::tokenguard_validate(&self.validator, black_box(&self.fixture.token), buffer)
             .expect("tokenguard accepts the token")
+    }
+
+    fn aws_lc_floor(&self) -> bool {
+        self.aws_lc_floor.verify(
+            black_box(self.fixture.signing_input()),
+            &self.fixture.signature,
+        )
     }
 
     /// Validates with the backend at `index` of [`BACKEND_ROWS`].
@@ -123,6 +141,11 @@ fn benches(c: &mut Criterion) {
         table.push(&group, "floor", allocations::per_call(|| libraries.floor()));
         table.push(
             &group,
+            AWS_LC_FLOOR_ROW,
+            allocations::per_call(|| libraries.aws_lc_floor()),
+        );
+        table.push(
+            &group,
             "tokenguard",
             allocations::per_call(|| libraries.tokenguard(&mut buffer)),
         );
@@ -157,7 +180,14 @@ fn benches(c: &mut Criterion) {
             || libraries.floor(),
             || libraries.tokenguard(&mut buffer),
         ));
-        // The aws-lc-rs backend is judged against the ring floor.
+        // The aws-lc-rs backend is judged against the ring floor, and the aws-lc-rs
+        // floor shows how much of that ratio the library itself allows.
+        pairs.push(paired::compare(
+            (&group, "floor", AWS_LC_FLOOR_ROW),
+            PAIRED_BUDGET,
+            || libraries.floor(),
+            || libraries.aws_lc_floor(),
+        ));
         pairs.push(paired::compare(
             (&group, "floor", BACKEND_ROWS[0].1),
             PAIRED_BUDGET,
@@ -184,6 +214,7 @@ fn benches(c: &mut Criterion) {
         );
         let mut group = c.benchmark_group(format!("validate/{name}"));
         group.bench_function("floor", |b| b.iter(|| libraries.floor()));
+        group.bench_function(AWS_LC_FLOOR_ROW, |b| b.iter(|| libraries.aws_lc_floor()));
         group.bench_function("tokenguard", |b| {
             b.iter(|| libraries.tokenguard(&mut buffer))
         });
