@@ -43,17 +43,63 @@ cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --manifest-path "$no_std_crate" --all-targets --target-dir target/no_std_link \
     -- -D warnings
 
-step "Rust tests: cargo test --workspace"
-cargo test --workspace
-
-if [ "$have_shared" = 1 ]; then
-    step "shared hostile cases and Wycheproof vectors"
-    TOKENGUARD_SHARED="$shared" cargo test -p tokenguard-cases -p tokenguard --test cases \
+# Runs the shared hostile cases and the Wycheproof JOSE vectors, with the cargo
+# feature flags given as arguments, and checks that each suite reported.
+shared_suites() {
+    TOKENGUARD_SHARED="$shared" cargo test -p tokenguard-cases -p tokenguard "$@" --test cases \
         --test wycheproof -- --ignored --nocapture 2>&1 | tee target/shared-suites.log
     for suite in hostile-tokens.json json_web_signature_test.json json_web_key_test.json; do
         grep -Eq "$suite: [0-9]+ passed, 0 failed\$" target/shared-suites.log
     done
+}
 
+step "Rust tests: cargo test --workspace"
+cargo test --workspace
+
+# The C library in the workspace enables aws-lc-rs, so the workspace tests ran with
+# ring and aws-lc-rs compiled in and Backend::DEFAULT picked aws-lc-rs. Each run
+# below tests the core and the project's token cases again with other backends, in
+# the same target directory, building only those two crates: ring alone (the
+# crate's default); all three together, where the differential test
+# (core/tests/backends.rs) compares every backend's verdicts; and RustCrypto alone,
+# with no ring at all.
+backends=("" "--features aws-lc-rs,rust-crypto" "--no-default-features --features rust-crypto")
+cargo clippy -p tokenguard -p tokenguard-cases --all-targets --features aws-lc-rs,rust-crypto \
+    -- -D warnings
+for flags in "${backends[@]}"; do
+    step "Rust tests of the core with crypto backend flags: ${flags:-(default, ring)}"
+    # shellcheck disable=SC2086 # the flags are several words on purpose
+    cargo test -p tokenguard -p tokenguard-cases $flags
+    if [ "$have_shared" = 1 ]; then
+        step "shared hostile cases and Wycheproof vectors: ${flags:-(default, ring)}"
+        # shellcheck disable=SC2086
+        shared_suites $flags
+    fi
+done
+
+# The RustCrypto backend exists for microcontrollers that ring cannot build for.
+# The target's standard library comes from rustup, which may be unable to fetch it
+# on some machines. The step then prints that it did not run, and so does the
+# summary.
+embedded=thumbv7em-none-eabihf
+have_embedded=0
+if rustup target list --installed 2>/dev/null | grep -qx "$embedded" \
+    || rustup target add "$embedded"; then
+    have_embedded=1
+    step "no_std build for $embedded with the RustCrypto backend, without ring"
+    cargo clippy -p tokenguard --no-default-features --features rust-crypto --target "$embedded" \
+        -- -D warnings
+    cargo build -p tokenguard --no-default-features --features rust-crypto --target "$embedded"
+    if cargo tree -p tokenguard --no-default-features --features rust-crypto \
+        --target "$embedded" -e normal --prefix none | grep -Eq '^(ring|aws-lc)'; then
+        echo "error: the $embedded build depends on ring or aws-lc" >&2
+        exit 1
+    fi
+else
+    step "$embedded build NOT RUN: rustup could not add the target"
+fi
+
+if [ "$have_shared" = 1 ]; then
     step "shared hostile cases through tokenguard check-cases"
     cargo run -q -p tokenguard-cli -- check-cases "$shared/cases/hostile-tokens.json" \
         | tee target/check-cases.log
@@ -103,8 +149,11 @@ if [ -n "$unformatted" ]; then
 fi
 (cd ffi/go && go vet ./... && go test -count=1 ./... && go test -count=1 -tags tokenguard_shared ./...)
 
-if [ "$have_shared" = 1 ]; then
+not_run=()
+[ "$have_shared" = 1 ] || not_run+=("the shared suites")
+[ "$have_embedded" = 1 ] || not_run+=("the $embedded build")
+if [ "${#not_run[@]}" -eq 0 ]; then
     step "all tests passed"
 else
-    step "all tests passed except the shared suites, which did not run"
+    step "all tests passed, but these did NOT run: ${not_run[*]}"
 fi

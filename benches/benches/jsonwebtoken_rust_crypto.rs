@@ -28,7 +28,7 @@ fn benches(c: &mut Criterion) {
     for alg in Alg::ALL {
         let fixture = Fixture::new(alg, now);
         let jsonwebtoken = JsonWebToken::new(&fixture);
-        let validator = peers::tokenguard_validator(&fixture);
+        let validator = peers::tokenguard_validator(&fixture, tokenguard::Backend::Ring);
         peers::check_agreement(
             &fixture,
             &Floor::new(&fixture),

@@ -28,7 +28,7 @@ fn main() {
     JsonWebTokenBackend::AwsLcRs.install();
     let fixture = Fixture::new(alg, peers::now());
     let floor = Floor::new(&fixture);
-    let validator = peers::tokenguard_validator(&fixture);
+    let validator = peers::tokenguard_validator(&fixture, tokenguard::Backend::Ring);
     let jsonwebtoken = JsonWebToken::new(&fixture);
     let jwt_simple = JwtSimple::new(&fixture);
     peers::check_agreement(

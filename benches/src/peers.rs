@@ -18,7 +18,9 @@ use jwt_simple::prelude::{
 };
 use ring::{hmac, signature};
 use serde::Deserialize;
-use tokenguard::{AccessToken, AlgSet, Error, Jwk, JwkSet, Policy, TokenBuffer, Validator};
+use tokenguard::{
+    AccessToken, AlgSet, Backend, Error, Jwk, JwkSet, Policy, TokenBuffer, Validator,
+};
 
 use crate::fixtures::{Alg, Fixture, KeySet, PublicKey};
 use crate::{AUDIENCE, ISSUER, LEEWAY_SECONDS};
@@ -87,13 +89,66 @@ impl Floor {
     }
 }
 
+/// The aws-lc-rs floor: aws-lc-rs verifying the signing input alone, with the key
+/// parsed once, as tokenguard's aws-lc-rs backend holds it.
+pub enum AwsLcFloor {
+    /// A prepared HMAC-SHA-256 key.
+    Hmac(Box<aws_lc_rs::hmac::Key>),
+    /// A parsed RSA, ECDSA or Ed25519 public key.
+    Parsed(aws_lc_rs::signature::ParsedPublicKey),
+}
+
+impl AwsLcFloor {
+    /// Prepares the fixture's signing key.
+    ///
+    /// # Panics
+    ///
+    /// When aws-lc-rs rejects the fixture's key.
+    pub fn new(fixture: &Fixture) -> Self {
+        use aws_lc_rs::signature as sig;
+        let parsed = |algorithm: &'static dyn sig::VerificationAlgorithm, key: &[u8]| {
+            Self::Parsed(sig::ParsedPublicKey::new(algorithm, key).expect("aws-lc-rs key"))
+        };
+        match (&fixture.key, fixture.alg) {
+            (PublicKey::Hmac(secret), _) => Self::Hmac(Box::new(aws_lc_rs::hmac::Key::new(
+                aws_lc_rs::hmac::HMAC_SHA256,
+                secret,
+            ))),
+            (PublicKey::Rsa { n, e }, alg) => {
+                let parameters = if alg == Alg::RS256 {
+                    &sig::RSA_PKCS1_2048_8192_SHA256
+                } else {
+                    &sig::RSA_PSS_2048_8192_SHA256
+                };
+                let components = sig::RsaPublicKeyComponents { n, e };
+                Self::Parsed(
+                    components
+                        .to_parsed_public_key(parameters)
+                        .expect("aws-lc-rs RSA key"),
+                )
+            }
+            (PublicKey::Ec(point), Alg::ES256) => parsed(&sig::ECDSA_P256_SHA256_FIXED, point),
+            (PublicKey::Ec(point), _) => parsed(&sig::ECDSA_P384_SHA384_FIXED, point),
+            (PublicKey::Ed25519(x), _) => parsed(&sig::ED25519, x),
+        }
+    }
+
+    /// Returns whether `signature` verifies over `message`.
+    pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
+        match self {
+            Self::Hmac(key) => aws_lc_rs::hmac::verify(key, message, signature).is_ok(),
+            Self::Parsed(key) => key.verify_sig(message, signature).is_ok(),
+        }
+    }
+}
+
 /// Builds tokenguard's validator: the fixture's algorithm, issuer, audience, 30 s
-/// leeway, and the whole key set of three keys.
+/// leeway, and the whole key set of three keys, verified by `backend`.
 ///
 /// # Panics
 ///
 /// When tokenguard rejects the policy or the key set.
-pub fn tokenguard_validator(fixture: &Fixture) -> Validator {
+pub fn tokenguard_validator(fixture: &Fixture, backend: Backend) -> Validator {
     let policy = Policy::builder()
         .issuer(ISSUER)
         .audience(AUDIENCE)
@@ -101,17 +156,18 @@ pub fn tokenguard_validator(fixture: &Fixture) -> Validator {
         .leeway(LEEWAY_SECONDS)
         .build()
         .expect("benchmark policy");
-    Validator::new(policy, tokenguard_keys(fixture).expect("benchmark key set"))
+    let keys = tokenguard_keys(fixture, backend).expect("benchmark key set");
+    Validator::new(policy, keys)
 }
 
-/// Reads the fixture's key set with tokenguard.
+/// Reads the fixture's key set with tokenguard, prepared by `backend`.
 ///
 /// # Errors
 ///
 /// tokenguard's error for a key set it rejects.
-pub fn tokenguard_keys(fixture: &Fixture) -> Result<JwkSet, Error> {
+pub fn tokenguard_keys(fixture: &Fixture, backend: Backend) -> Result<JwkSet, Error> {
     match &fixture.key_set {
-        KeySet::Jwks(json) => JwkSet::from_json(json.as_bytes()),
+        KeySet::Jwks(json) => JwkSet::from_json_with(json.as_bytes(), backend),
         KeySet::Secrets(secrets) => {
             let keys = secrets
                 .iter()
@@ -119,7 +175,7 @@ pub fn tokenguard_keys(fixture: &Fixture) -> Result<JwkSet, Error> {
                     Jwk::hmac_secret(Some(kid), tokenguard::Algorithm::HS256, secret)
                 })
                 .collect::<Result<Vec<_>, _>>()?;
-            JwkSet::from_keys(keys)
+            JwkSet::from_keys(keys)?.with_backend(backend)
         }
     }
 }

@@ -18,6 +18,13 @@
 //! views of it. ring's RSA verification allocates internally (five allocations,
 //! about 1.3 KiB, per verification in ring 0.17).
 //!
+//! Signatures are checked by one of several [`Backend`]s, each behind a cargo
+//! feature: `ring` (the default), `aws-lc-rs` (faster RSA and P-384, for servers) and
+//! `rust-crypto` (pure Rust, for microcontrollers). Every backend accepts the same
+//! keys and algorithms and gives the same verdicts. When several are compiled in,
+//! [`JwkSet::from_json`] uses [`Backend::DEFAULT`] and [`JwkSet::from_json_with`]
+//! takes one explicitly.
+//!
 //! ```
 //! use tokenguard::{JwkSet, Policy, TokenBuffer, Validator};
 //!
@@ -83,6 +90,7 @@ pub use assertion::{
 };
 pub use bearer::{parse_authorization, Challenge, Credentials, Scheme};
 pub use claims::{Claims, ScopeTokens};
+pub use crypto::Backend;
 pub use dpop::{
     create_dpop_proof, DpopProof, DpopRequest, DpopVerifier, ReplayCache,
     DEFAULT_DPOP_MAX_AGE_SECONDS, MAX_REPLAY_ENTRIES,

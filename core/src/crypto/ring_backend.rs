@@ -4,101 +4,85 @@ use alloc::boxed::Box;
 
 use ring::{hmac, signature};
 
+use super::{hmac_index, per_hmac_algorithm, KeyMaterial};
 use crate::alg::{AlgSet, Algorithm};
-use crate::error::Error;
 
-/// An HMAC secret prepared for each of HS256, HS384 and HS512 that it may serve.
-pub(crate) struct HmacKeys {
-    keys: [Option<hmac::Key>; 3],
-    pub(crate) secret: Box<[u8]>,
-}
-
-/// A public key or HMAC secret prepared for verification.
+/// A key as ring verifies with it.
 ///
-/// The key material was checked when the JWK was read; this type only stores it in
-/// the form ring wants. RSA keys stay as their big-endian components, because ring
-/// 0.17 cannot keep a parsed RSA public key and re-reads them on every verification.
-pub(crate) enum VerifyingKey {
-    Hmac(Box<HmacKeys>),
-    Rsa {
-        n: Box<[u8]>,
-        e: Box<[u8]>,
-    },
-    /// An uncompressed SEC 1 point, `0x04 || x || y`.
-    P256(Box<[u8; 65]>),
-    P384(Box<[u8; 97]>),
-    Ed25519([u8; 32]),
+/// ring 0.17 cannot keep a parsed public key: RSA components and EC points are read
+/// again from the [`KeyMaterial`] on every verification. Only HMAC keys are prepared,
+/// once per hash the key serves.
+pub(super) enum Prepared {
+    Hmac(Box<[Option<hmac::Key>; 3]>),
+    Public,
 }
 
-impl VerifyingKey {
-    /// Prepares `secret` for each HMAC algorithm in `algorithms`.
-    pub(crate) fn hmac(secret: &[u8], algorithms: AlgSet) -> Self {
-        let key = |alg, ring_alg| {
-            algorithms
-                .contains(alg)
-                .then(|| hmac::Key::new(ring_alg, secret))
+impl Prepared {
+    /// Prepares `material` for the algorithms in `algorithms`.
+    pub(super) fn new(material: &KeyMaterial, algorithms: AlgSet) -> Self {
+        let KeyMaterial::Hmac(secret) = material else {
+            return Self::Public;
         };
-        Self::Hmac(Box::new(HmacKeys {
-            keys: [
-                key(Algorithm::HS256, hmac::HMAC_SHA256),
-                key(Algorithm::HS384, hmac::HMAC_SHA384),
-                key(Algorithm::HS512, hmac::HMAC_SHA512),
-            ],
-            secret: secret.into(),
+        Self::Hmac(per_hmac_algorithm(algorithms, |alg| {
+            hmac::Key::new(hmac_algorithm(alg), secret)
         }))
     }
 
-    /// Verifies `signature` over `message` with this key under `alg`.
-    ///
-    /// HMAC tags are compared in constant time by ring. A key that does not belong to
-    /// `alg`'s family fails like a bad signature; callers check the pairing first.
-    ///
-    /// # Errors
-    ///
-    /// [`Error::BadSignature`] for any failure, with no sub-reason.
-    pub(crate) fn verify(&self, alg: Algorithm, message: &[u8], sig: &[u8]) -> Result<(), Error> {
-        let verified = match (self, alg) {
-            (Self::Hmac(hmac), Algorithm::HS256) => verify_hmac(&hmac.keys[0], message, sig),
-            (Self::Hmac(hmac), Algorithm::HS384) => verify_hmac(&hmac.keys[1], message, sig),
-            (Self::Hmac(hmac), Algorithm::HS512) => verify_hmac(&hmac.keys[2], message, sig),
-            (Self::Rsa { n, e }, _) => match rsa_parameters(alg) {
-                Some(params) => signature::RsaPublicKeyComponents { n, e }
+    /// Returns whether `sig` is a valid signature of `message` under `alg`. ring
+    /// compares HMAC tags in constant time.
+    pub(super) fn verify(
+        &self,
+        material: &KeyMaterial,
+        alg: Algorithm,
+        message: &[u8],
+        sig: &[u8],
+    ) -> bool {
+        match (self, material, alg) {
+            (Self::Hmac(keys), _, _) => hmac_index(alg)
+                .and_then(|index| keys[index].as_ref())
+                .is_some_and(|key| hmac::verify(key, message, sig).is_ok()),
+            (_, KeyMaterial::Rsa { n, e }, _) => rsa_parameters(alg).is_some_and(|params| {
+                signature::RsaPublicKeyComponents { n, e }
                     .verify(params, message, sig)
-                    .is_ok(),
-                None => false,
-            },
-            (Self::P256(point), Algorithm::ES256) => {
-                let key = signature::UnparsedPublicKey::new(
-                    &signature::ECDSA_P256_SHA256_FIXED,
-                    &point[..],
-                );
-                key.verify(message, sig).is_ok()
-            }
-            (Self::P384(point), Algorithm::ES384) => {
-                let key = signature::UnparsedPublicKey::new(
-                    &signature::ECDSA_P384_SHA384_FIXED,
-                    &point[..],
-                );
-                key.verify(message, sig).is_ok()
-            }
-            (Self::Ed25519(point), Algorithm::EdDSA | Algorithm::Ed25519) => {
-                let key = signature::UnparsedPublicKey::new(&signature::ED25519, point);
-                key.verify(message, sig).is_ok()
+                    .is_ok()
+            }),
+            (_, KeyMaterial::P256(point), Algorithm::ES256) => unparsed(
+                &signature::ECDSA_P256_SHA256_FIXED,
+                &point[..],
+                message,
+                sig,
+            ),
+            (_, KeyMaterial::P384(point), Algorithm::ES384) => unparsed(
+                &signature::ECDSA_P384_SHA384_FIXED,
+                &point[..],
+                message,
+                sig,
+            ),
+            (_, KeyMaterial::Ed25519(point), Algorithm::EdDSA | Algorithm::Ed25519) => {
+                unparsed(&signature::ED25519, point, message, sig)
             }
             _ => false,
-        };
-
-        if verified {
-            Ok(())
-        } else {
-            Err(Error::BadSignature)
         }
     }
 }
 
-fn verify_hmac(key: &Option<hmac::Key>, message: &[u8], tag: &[u8]) -> bool {
-    key.as_ref()
-        .is_some_and(|key| hmac::verify(key, message, tag).is_ok())
+fn unparsed(
+    algorithm: &'static dyn signature::VerificationAlgorithm,
+    key: &[u8],
+    message: &[u8],
+    sig: &[u8],
+) -> bool {
+    signature::UnparsedPublicKey::new(algorithm, key)
+        .verify(message, sig)
+        .is_ok()
+}
+
+fn hmac_algorithm(alg: Algorithm) -> hmac::Algorithm {
+    match alg {
+        Algorithm::HS384 => hmac::HMAC_SHA384,
+        Algorithm::HS512 => hmac::HMAC_SHA512,
+        _ => hmac::HMAC_SHA256,
+    }
 }
 
 /// Returns ring's parameters for an RSA algorithm: 2048 to 8192-bit moduli.
@@ -112,23 +96,4 @@ fn rsa_parameters(alg: Algorithm) -> Option<&'static signature::RsaParameters> {
         Algorithm::PS512 => &signature::RSA_PSS_2048_8192_SHA512,
         _ => return None,
     })
-}
-
-/// An incremental SHA-256 digest, used for RFC 7638 thumbprints.
-pub(crate) struct Sha256(ring::digest::Context);
-
-impl Sha256 {
-    pub(crate) fn new() -> Self {
-        Self(ring::digest::Context::new(&ring::digest::SHA256))
-    }
-
-    pub(crate) fn update(&mut self, data: &[u8]) {
-        self.0.update(data);
-    }
-
-    pub(crate) fn finish(self) -> [u8; 32] {
-        let mut out = [0; 32];
-        out.copy_from_slice(self.0.finish().as_ref());
-        out
-    }
 }

@@ -26,6 +26,7 @@ use ring::signature::{
     self, EcdsaKeyPair, EcdsaSigningAlgorithm, Ed25519KeyPair, KeyPair as _, RsaKeyPair,
 };
 
+use super::{PublicKey, RsaPrivateMembers};
 use crate::alg::{Algorithm, Family};
 use crate::error::{Error, KeyFault, MismatchReason};
 
@@ -36,32 +37,6 @@ pub(crate) enum PrivateKey {
     P256(EcdsaKeyPair),
     P384(EcdsaKeyPair),
     Ed25519(Ed25519KeyPair),
-}
-
-/// The big-endian members of an RSA private key (RFC 7518 section 6.3.2).
-pub(crate) struct RsaPrivateMembers<'a> {
-    pub(crate) n: &'a [u8],
-    pub(crate) e: &'a [u8],
-    pub(crate) d: &'a [u8],
-    pub(crate) p: &'a [u8],
-    pub(crate) q: &'a [u8],
-    pub(crate) dp: &'a [u8],
-    pub(crate) dq: &'a [u8],
-    pub(crate) qi: &'a [u8],
-}
-
-/// The public half of a key pair, as JWK members want it.
-pub(crate) enum PublicKey {
-    Rsa {
-        n: Vec<u8>,
-        e: Vec<u8>,
-    },
-    /// The affine coordinates, each as long as the curve's field elements.
-    Ec {
-        x: Vec<u8>,
-        y: Vec<u8>,
-    },
-    Ed25519([u8; 32]),
 }
 
 impl PrivateKey {

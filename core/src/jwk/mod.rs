@@ -10,7 +10,7 @@ pub use set::{JwkSet, RejectedKey, MAX_CANDIDATES_WITHOUT_KID, MAX_KEYS, MAX_KEY
 
 use crate::alg::{AlgSet, Algorithm, Family};
 use crate::base64url;
-use crate::crypto::{Sha256, VerifyingKey};
+use crate::crypto::{Backend, KeyMaterial, Sha256, VerifyingKey};
 use crate::error::{Error, KeyFault, MismatchReason, Part, Weakness};
 use crate::json::{self, JsonStr, Object, Value};
 use checks::Curve;
@@ -54,6 +54,15 @@ impl Jwk {
     /// [`Error::WeakKey`] for a weak key; [`Error::KeyMismatch`] for a key that is not
     /// for signatures or whose type, curve or algorithm is not supported.
     pub fn from_json(text: &[u8]) -> Result<Self, Error> {
+        Self::from_json_with(text, Backend::DEFAULT)
+    }
+
+    /// Reads one public JWK from its JSON text, prepared by `backend`.
+    ///
+    /// # Errors
+    ///
+    /// As [`Jwk::from_json`].
+    pub fn from_json_with(text: &[u8], backend: Backend) -> Result<Self, Error> {
         let object =
             json::parse_object(text).map_err(|fault| Error::malformed(Part::Key, fault))?;
         if has_private_members(object) {
@@ -61,13 +70,14 @@ impl Jwk {
                 fault: KeyFault::PrivateMembers,
             });
         }
-        Self::from_object(object).map_err(|rejected| rejected.error)
+        Self::from_object(object, backend).map_err(|rejected| rejected.error)
     }
 
     /// Builds an HMAC key from a configured secret, bound to `alg`.
     ///
     /// HMAC secrets belong in configuration, not in a published key set; this is how
-    /// they reach a [`JwkSet`].
+    /// they reach a [`JwkSet`]. The key is prepared by [`Backend::DEFAULT`], and
+    /// [`Jwk::with_backend`] moves it to another backend.
     ///
     /// # Errors
     ///
@@ -81,12 +91,34 @@ impl Jwk {
         }
         let algorithms = AlgSet::EMPTY.with(alg);
         check_secret_len(secret, algorithms)?;
+        let material = KeyMaterial::Hmac(secret.into());
         Ok(Self {
             kid: kid.map(Into::into),
             algorithms,
             too_short_for: AlgSet::EMPTY,
-            key: VerifyingKey::hmac(secret, algorithms),
+            key: VerifyingKey::new(material, algorithms, Backend::DEFAULT)?,
         })
+    }
+
+    /// Returns this key prepared by `backend` instead, with the same `kid` and
+    /// algorithms.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] when `backend` refuses the key material.
+    pub fn with_backend(self, backend: Backend) -> Result<Self, Error> {
+        if self.key.backend() == backend {
+            return Ok(self);
+        }
+        Ok(Self {
+            key: VerifyingKey::new(self.key.into_material(), self.algorithms, backend)?,
+            ..self
+        })
+    }
+
+    /// Returns the backend that verifies signatures under this key.
+    pub const fn backend(&self) -> Backend {
+        self.key.backend()
     }
 
     /// Returns the key's `kid`, if it has one.
@@ -101,7 +133,7 @@ impl Jwk {
 
     /// Returns whether this is an HMAC secret rather than a public key.
     pub const fn is_secret(&self) -> bool {
-        matches!(self.key, VerifyingKey::Hmac(_))
+        matches!(self.key.material(), KeyMaterial::Hmac(_))
     }
 
     /// Computes the RFC 7638 thumbprint: SHA-256 over the required members in
@@ -110,31 +142,31 @@ impl Jwk {
         // Written out per key type so that the member order of RFC 7638 section 3.2,
         // sorted by name, is visible.
         let mut out = ThumbprintInput::new();
-        match &self.key {
-            VerifyingKey::Rsa { n, e } => {
+        match self.key.material() {
+            KeyMaterial::Rsa { n, e } => {
                 out.encoded("e", e);
                 out.text("kty", "RSA");
                 out.encoded("n", n);
             }
-            VerifyingKey::P256(point) => {
+            KeyMaterial::P256(point) => {
                 out.text("crv", "P-256");
                 out.text("kty", "EC");
                 out.encoded("x", &point[1..33]);
                 out.encoded("y", &point[33..]);
             }
-            VerifyingKey::P384(point) => {
+            KeyMaterial::P384(point) => {
                 out.text("crv", "P-384");
                 out.text("kty", "EC");
                 out.encoded("x", &point[1..49]);
                 out.encoded("y", &point[49..]);
             }
-            VerifyingKey::Ed25519(x) => {
+            KeyMaterial::Ed25519(x) => {
                 out.text("crv", "Ed25519");
                 out.text("kty", "OKP");
                 out.encoded("x", x);
             }
-            VerifyingKey::Hmac(hmac) => {
-                out.encoded("k", &hmac.secret);
+            KeyMaterial::Hmac(secret) => {
+                out.encoded("k", secret);
                 out.text("kty", "oct");
             }
         }
@@ -154,10 +186,10 @@ impl Jwk {
     /// Returns why this key may not verify `alg`: a secret too short for its hash,
     /// or an algorithm outside the key's binding.
     pub(crate) fn mismatch(&self, alg: Algorithm) -> Error {
-        match &self.key {
-            VerifyingKey::Hmac(hmac) if self.is_too_short_for(alg) => Error::WeakKey {
+        match self.key.material() {
+            KeyMaterial::Hmac(secret) if self.is_too_short_for(alg) => Error::WeakKey {
                 weakness: Weakness::ShortSecret {
-                    len: hmac.secret.len(),
+                    len: secret.len(),
                     min: alg.min_secret_len(),
                 },
             },
@@ -172,7 +204,7 @@ impl Jwk {
     }
 
     /// Reads a key from a checked JSON object, reporting why it cannot be used.
-    fn from_object(object: Object<'_>) -> Result<Self, Rejected> {
+    fn from_object(object: Object<'_>, backend: Backend) -> Result<Self, Rejected> {
         // The kid is read first so that every rejection keeps it. A kid of the wrong
         // type is itself a rejection and cannot be looked up.
         let kid = match object.get("kid") {
@@ -193,8 +225,10 @@ impl Jwk {
         let bound = members
             .algorithms()
             .map_err(|error| rejected(error, family))?;
-        let (key, algorithms) = members
-            .verifying_key(bound)
+        let (material, algorithms) = members
+            .key_material(bound)
+            .map_err(|error| rejected(error, family))?;
+        let key = VerifyingKey::new(material, algorithms, backend)
             .map_err(|error| rejected(error, family))?;
         Ok(Self {
             kid,
@@ -335,18 +369,18 @@ impl<'a> Members<'a> {
 
     /// Builds the key, returning it with the algorithms it may verify: `algorithms`,
     /// narrowed for an HMAC secret to the hashes it is long enough for.
-    fn verifying_key(&self, algorithms: AlgSet) -> Result<(VerifyingKey, AlgSet), Error> {
+    fn key_material(&self, algorithms: AlgSet) -> Result<(KeyMaterial, AlgSet), Error> {
         let key = match self.family()? {
             Some(Family::Rsa) => self.rsa_key()?,
             Some(Family::P256) => {
                 let mut point = Box::new([0u8; 65]);
                 self.ec_point(Curve::P256, &mut point[..])?;
-                VerifyingKey::P256(point)
+                KeyMaterial::P256(point)
             }
             Some(Family::P384) => {
                 let mut point = Box::new([0u8; 97]);
                 self.ec_point(Curve::P384, &mut point[..])?;
-                VerifyingKey::P384(point)
+                KeyMaterial::P384(point)
             }
             Some(Family::Ed25519) => {
                 let x = self.bytes("x")?;
@@ -356,12 +390,12 @@ impl<'a> Members<'a> {
                         fault: KeyFault::SmallOrderPoint,
                     });
                 }
-                VerifyingKey::Ed25519(x)
+                KeyMaterial::Ed25519(x)
             }
             Some(Family::Hmac) => {
                 let secret = self.bytes("k")?;
                 let long_enough = check_secret_len(&secret, algorithms)?;
-                return Ok((VerifyingKey::hmac(&secret, long_enough), long_enough));
+                return Ok((KeyMaterial::Hmac(secret.into()), long_enough));
             }
             None => {
                 return Err(Error::KeyMismatch {
@@ -372,7 +406,7 @@ impl<'a> Members<'a> {
         Ok((key, algorithms))
     }
 
-    fn rsa_key(&self) -> Result<VerifyingKey, Error> {
+    fn rsa_key(&self) -> Result<KeyMaterial, Error> {
         let n = self.bytes("n")?;
         let e = self.bytes("e")?;
         let n = strip_leading_zeros(&n);
@@ -410,7 +444,7 @@ impl<'a> Members<'a> {
                 weakness: Weakness::Roca,
             });
         }
-        Ok(VerifyingKey::Rsa {
+        Ok(KeyMaterial::Rsa {
             n: n.into(),
             e: e.into(),
         })

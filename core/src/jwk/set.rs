@@ -5,6 +5,7 @@ use core::cmp::Ordering;
 
 use super::{has_private_members, Jwk, Rejected};
 use crate::alg::Algorithm;
+use crate::crypto::Backend;
 use crate::error::{Error, Fault, KeyFault, MismatchReason, Part};
 use crate::json::{self, JsonStr, Value};
 
@@ -66,6 +67,15 @@ impl JwkSet {
     /// public keys, carries private members, or repeats a `kid` among its signature
     /// keys.
     pub fn from_json(text: &[u8]) -> Result<Self, Error> {
+        Self::from_json_with(text, Backend::DEFAULT)
+    }
+
+    /// Reads a JWK Set document whose keys `backend` prepares and verifies with.
+    ///
+    /// # Errors
+    ///
+    /// As [`JwkSet::from_json`].
+    pub fn from_json_with(text: &[u8], backend: Backend) -> Result<Self, Error> {
         if text.len() > MAX_KEY_SET_BYTES {
             return Err(Error::TooLarge {
                 len: text.len(),
@@ -100,7 +110,7 @@ impl JwkSet {
         let mut keys = Vec::new();
         let mut rejected = Vec::new();
         for object in objects {
-            match Jwk::from_object(object) {
+            match Jwk::from_object(object, backend) {
                 Ok(key) => keys.push(key),
                 Err(inner) => rejected.push(RejectedKey { inner }),
             }
@@ -150,6 +160,20 @@ impl JwkSet {
         }
 
         Ok(Self { keys, rejected })
+    }
+
+    /// Returns this set with every key prepared by `backend` instead.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidKey`] when `backend` refuses a key.
+    pub fn with_backend(self, backend: Backend) -> Result<Self, Error> {
+        let keys = self
+            .keys
+            .into_iter()
+            .map(|key| key.with_backend(backend))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { keys, ..self })
     }
 
     /// Returns the usable keys, sorted by `kid`.

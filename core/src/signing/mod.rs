@@ -131,8 +131,8 @@ impl SigningKey {
     /// text that is not one strict JSON object; [`Error::InvalidKey`] with
     /// [`KeyFault::PublicOnly`] for a JWK without `d`, [`KeyFault::MissingMember`]
     /// or [`KeyFault::BadMember`] for a missing or invalid member, and
-    /// [`KeyFault::PrivateKeyRejected`] or [`KeyFault::RsaSigningSize`] when ring
-    /// rejects the key; [`Error::KeyMismatch`] for an unsupported key type, an
+    /// [`KeyFault::PrivateKeyRejected`] or [`KeyFault::RsaSigningLimits`] when the
+    /// crypto backend rejects the key; [`Error::KeyMismatch`] for an unsupported key type, an
     /// `alg` of another key type, or a key not for signing;
     /// [`Error::UnsupportedAlg`] for an unknown `alg`; and the errors of
     /// [`Jwk::from_json`] for a public half that a verifier would reject.
@@ -179,8 +179,8 @@ impl SigningKey {
     ///
     /// [`Error::TooLarge`] over [`MAX_PRIVATE_KEY_BYTES`]; [`Error::InvalidKey`]
     /// with [`KeyFault::UnknownKeyFormat`] for bytes that are neither form,
-    /// [`KeyFault::PrivateKeyRejected`] or [`KeyFault::RsaSigningSize`] when ring
-    /// rejects the key; [`Error::KeyMismatch`] for a PKCS#8 key of another type
+    /// [`KeyFault::PrivateKeyRejected`] or [`KeyFault::RsaSigningLimits`] when the
+    /// crypto backend rejects the key; [`Error::KeyMismatch`] for a PKCS#8 key of another type
     /// or curve.
     pub fn from_der(der: &[u8]) -> Result<Self, Error> {
         check_size(der)?;
