@@ -1387,9 +1387,9 @@ tg_status tg_validator_validate_dpop(const struct tg_validator *validator,
  * # Errors
  *
  * The errors of `tg_validator_validate`; `TG_MISSING_CLAIM` for a token without
- * `cnf` `x5t#S256`; `TG_CERTIFICATE_MISMATCH` when it names another
- * certificate; `TG_PROOF_REQUIRED` for a token also bound by `jkt`;
- * `TG_NULL_POINTER`.
+ * `cnf` `x5t#S256`; `TG_INVALID_CLAIM` when that thumbprint is not a string;
+ * `TG_CERTIFICATE_MISMATCH` when it names another certificate;
+ * `TG_PROOF_REQUIRED` for a token also bound by `jkt`; `TG_NULL_POINTER`.
  *
  * # Safety
  *

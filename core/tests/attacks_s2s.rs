@@ -5,12 +5,15 @@
 
 mod signing;
 
+use base64ct::{Base64UrlUnpadded, Encoding};
+use ring::digest::{digest, SHA256};
 use serde_json::{json, Value};
 
-use signing::{encode, key_set_json, SigningKey, NOW};
+use signing::{encode, key_set_json, SigningKey, AUDIENCE, ISSUER, NOW};
 use tokenguard::{
-    AlgRejection, AlgSet, Algorithm, AssertionVerifier, ClientRegistry, Error, ExpiryRule, Fault,
-    JwkSet, Part, ReplayCache, TokenBuffer,
+    AlgRejection, AlgSet, Algorithm, AssertionVerifier, ClientRegistry, DpopFault, DpopRequest,
+    DpopVerifier, Error, ExpiryRule, Fault, JwkSet, Part, Policy, ReplayCache, TokenBuffer,
+    Validator,
 };
 
 const TOKEN_ENDPOINT: &str = "https://auth.tokenguard.test/token";
@@ -323,7 +326,6 @@ fn assertion_typ_variants() {
         (json!("jwt"), Ok(())),
         (json!("application/jwt"), Ok(())),
         (json!("Application/JWT"), Ok(())),
-        (json!("\u{4a}WT"), Ok(())),
         (json!("JWT "), Err(Error::WrongType)),
         (json!(""), Err(Error::WrongType)),
         (json!("JOSE"), Err(Error::WrongType)),
@@ -344,6 +346,13 @@ fn assertion_typ_variants() {
             "typ {typ}"
         );
     }
+    // An escaped `typ` is the type it spells.
+    let header = r#"{"alg":"ES256","kid":"alpha-key","typ":"\u004aWT"}"#;
+    let claims = assertion_claims("alpha", "typ-escaped").to_string();
+    assert_eq!(
+        receiver.verify(&alpha.sign_compact(header, &claims), None),
+        Ok("alpha".to_owned())
+    );
     for typ in [json!(null), json!(["JWT"]), json!(1)] {
         let mut header = jwt_header(&alpha);
         header["typ"] = typ.clone();
@@ -521,4 +530,601 @@ fn assertion_jti_replay_per_client() {
         );
     }
     assert_eq!(receiver.cache.len(), 2);
+}
+
+const URI: &str = "https://api.tokenguard.test/orders";
+
+fn get() -> DpopRequest<'static> {
+    DpopRequest {
+        method: "GET",
+        uri: URI,
+        nonce: None,
+    }
+}
+
+fn dpop(fault: DpopFault) -> Error {
+    Error::InvalidDpopProof { fault }
+}
+
+fn proof_header(key: &SigningKey) -> Value {
+    let jwk: Value = serde_json::from_str(&key.public_jwk()).unwrap();
+    json!({ "typ": "dpop+jwt", "alg": key.alg().name(), "jwk": jwk })
+}
+
+fn proof_claims(jti: &str) -> Value {
+    json!({ "jti": jti, "htm": "GET", "htu": URI, "iat": NOW })
+}
+
+fn sign(key: &SigningKey, header: &Value, claims: &Value) -> String {
+    key.sign_compact(&header.to_string(), &claims.to_string())
+}
+
+fn hash(bytes: &[u8]) -> [u8; 32] {
+    digest(&SHA256, bytes).as_ref().try_into().unwrap()
+}
+
+/// Verifies a proof at `NOW` for `request`, with `access_token` for `ath`.
+fn verify_proof(
+    verifier: &DpopVerifier,
+    proof: &str,
+    request: &DpopRequest<'_>,
+    access_token: Option<&str>,
+    cache: &mut ReplayCache,
+) -> Result<(), Error> {
+    let mut buffer = TokenBuffer::new();
+    verifier
+        .verify(
+            proof.as_bytes(),
+            request,
+            access_token,
+            cache,
+            NOW,
+            &mut buffer,
+        )
+        .map(|_| ())
+}
+
+fn verify_fresh(proof: &str, request: &DpopRequest<'_>) -> Result<(), Error> {
+    let mut cache = ReplayCache::new(4).unwrap();
+    verify_proof(&DpopVerifier::new(), proof, request, None, &mut cache)
+}
+
+#[test]
+fn dpop_htu_normalisation_edges() {
+    let client = SigningKey::generate(Algorithm::ES256, "client");
+    let header = proof_header(&client);
+    // (htu in the proof, the request URI, whether they are the same target).
+    let cases = [
+        // Query and fragment never count, on either side.
+        ("https://api.tokenguard.test/orders?admin=1", URI, true),
+        ("https://api.tokenguard.test/orders#x", URI, true),
+        (URI, "https://api.tokenguard.test/orders?admin=1", true),
+        // A default port equals none; any other spelling of it does not.
+        ("https://api.tokenguard.test:443/orders", URI, true),
+        ("https://api.tokenguard.test:0443/orders", URI, false),
+        ("https://api.tokenguard.test:/orders", URI, false),
+        ("https://api.tokenguard.test:80/orders", URI, false),
+        ("http://api.tokenguard.test:443/orders", URI, false),
+        ("https://api.tokenguard.test:+443/orders", URI, false),
+        ("https://api.tokenguard.test:443:443/orders", URI, false),
+        // The host must be the same name, compared without ASCII case only.
+        ("https://API.TOKENGUARD.TEST/orders", URI, true),
+        ("https://api.tokenguard.test./orders", URI, false),
+        ("https://api%2Etokenguard.test/orders", URI, false),
+        (
+            "https://xn--pi-7ka.tokenguard.test/orders",
+            "https://\u{e0}pi.tokenguard.test/orders",
+            false,
+        ),
+        (
+            "https://\u{c0}PI.tokenguard.test/orders",
+            "https://\u{e0}pi.tokenguard.test/orders",
+            false,
+        ),
+        ("https://api.tokenguard.test\\@evil.test/orders", URI, false),
+        ("https://evil.test#@api.tokenguard.test/orders", URI, false),
+        ("https://evil.test?@api.tokenguard.test/orders", URI, false),
+        ("https://api.tokenguard.test@evil.test/orders", URI, false),
+        ("https://a@api.tokenguard.test/orders", URI, false),
+        ("https://:@api.tokenguard.test/orders", URI, false),
+        (" https://api.tokenguard.test/orders", URI, false),
+        ("https://api.tokenguard.test /orders", URI, false),
+        // The path is compared exactly: no percent-decoding, dot segments or case.
+        ("https://api.tokenguard.test/%6Frders", URI, false),
+        ("https://api.tokenguard.test/orders/../orders", URI, false),
+        ("https://api.tokenguard.test/./orders", URI, false),
+        ("https://api.tokenguard.test//orders", URI, false),
+        ("https://api.tokenguard.test/orders%2F", URI, false),
+        ("https://api.tokenguard.test/ORDERS", URI, false),
+        ("https://api.tokenguard.test/orders;x", URI, false),
+        // Only absolute http and https URIs name a target.
+        ("//api.tokenguard.test/orders", URI, false),
+        ("/orders", URI, false),
+        ("wss://api.tokenguard.test/orders", URI, false),
+        ("https:/api.tokenguard.test/orders", URI, false),
+        ("", URI, false),
+    ];
+    for (index, (htu, uri, same)) in cases.into_iter().enumerate() {
+        let mut claims = proof_claims(&format!("htu-{index}"));
+        claims["htu"] = json!(htu);
+        let proof = sign(&client, &header, &claims);
+        let request = DpopRequest { uri, ..get() };
+        let expected = if same {
+            Ok(())
+        } else {
+            Err(dpop(DpopFault::Uri))
+        };
+        assert_eq!(verify_fresh(&proof, &request), expected, "{htu} for {uri}");
+    }
+    // An escaped htu is the URI it spells.
+    let escaped = r#"{"jti":"htu-escaped","htm":"GET","htu":"https:\/\/api.tokenguard.test\/orders","iat":1767225600}"#;
+    let proof = client.sign_compact(&header.to_string(), escaped);
+    assert_eq!(verify_fresh(&proof, &get()), Ok(()));
+    // An htu that is not a string is missing.
+    let mut claims = proof_claims("htu-number");
+    claims["htu"] = json!(["https://api.tokenguard.test/orders"]);
+    assert_eq!(
+        verify_fresh(&sign(&client, &header, &claims), &get()),
+        Err(dpop(DpopFault::MissingClaim { claim: "htu" }))
+    );
+}
+
+#[test]
+fn dpop_htm_compared_exactly() {
+    let client = SigningKey::generate(Algorithm::ES256, "client");
+    let header = proof_header(&client);
+    for htm in ["get", "Get", "GET ", " GET", "GET\u{0}", "", "G\u{0415}T"] {
+        let mut claims = proof_claims("htm");
+        claims["htm"] = json!(htm);
+        assert_eq!(
+            verify_fresh(&sign(&client, &header, &claims), &get()),
+            Err(dpop(DpopFault::Method)),
+            "{htm:?}"
+        );
+    }
+    let escaped = r#"{"jti":"htm-escaped","htm":"\u0047ET","htu":"https://api.tokenguard.test/orders","iat":1767225600}"#;
+    let proof = client.sign_compact(&header.to_string(), escaped);
+    assert_eq!(verify_fresh(&proof, &get()), Ok(()));
+}
+
+#[test]
+fn dpop_header_jwk_variants_rejected() {
+    let client = SigningKey::generate(Algorithm::ES256, "client");
+    let claims = proof_claims("jwk");
+    let public: Value = serde_json::from_str(&client.public_jwk()).unwrap();
+    let with_member = |name: &str, value: Value| {
+        let mut jwk = public.clone();
+        jwk[name] = value;
+        jwk
+    };
+    let without_member = |name: &str| {
+        let mut jwk = public.clone();
+        jwk.as_object_mut().unwrap().remove(name);
+        jwk
+    };
+    let cases = [
+        ("private d", with_member("d", json!(encode(&[7; 32])))),
+        ("private p", with_member("p", json!(encode(&[7; 32])))),
+        ("private oth", with_member("oth", json!([]))),
+        ("secret", json!({ "kty": "oct", "k": encode(&[7; 32]) })),
+        ("encryption use", with_member("use", json!("enc"))),
+        ("no verify op", with_member("key_ops", json!(["sign"]))),
+        ("other alg", with_member("alg", json!("ES384"))),
+        ("other curve", with_member("crv", json!("P-384"))),
+        ("no y", without_member("y")),
+        (
+            "point off the curve",
+            with_member("y", json!(encode(&[1; 32]))),
+        ),
+        ("string", json!(client.public_jwk())),
+        ("array", json!([public.clone()])),
+        ("null", Value::Null),
+    ];
+    for (name, jwk) in cases {
+        let mut header = proof_header(&client);
+        header["jwk"] = jwk;
+        assert_eq!(
+            verify_fresh(&sign(&client, &header, &claims), &get()),
+            Err(dpop(DpopFault::Key)),
+            "{name}"
+        );
+    }
+    // A `jwk` whose members repeat fails as a header, before any key is read.
+    let header = format!(
+        r#"{{"typ":"dpop+jwt","alg":"ES256","jwk":{{"kty":"EC","kty":"EC","crv":"P-256","x":{},"y":{}}}}}"#,
+        public["x"], public["y"]
+    );
+    let proof = client.sign_compact(&header, &claims.to_string());
+    assert_eq!(
+        verify_fresh(&proof, &get()),
+        Err(dpop(DpopFault::Malformed))
+    );
+}
+
+#[test]
+fn dpop_ath_encodings_rejected() {
+    let client = SigningKey::generate(Algorithm::ES256, "client");
+    let header = proof_header(&client);
+    // An access token whose hash has '-' or '_' in base64url, so that the
+    // standard alphabet spells it differently.
+    let token = (0..)
+        .map(|n| format!("token-{n}"))
+        .find(|token| encode(&hash(token.as_bytes())).contains(['-', '_']))
+        .unwrap();
+    let ath = encode(&hash(token.as_bytes()));
+    let standard = ath.replace('-', "+").replace('_', "/");
+    let hex: String = hash(token.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let cases = [
+        json!(format!("{ath}=")),
+        json!(standard),
+        json!(ath.to_uppercase()),
+        json!(format!("{ath}A")),
+        json!(ath[..ath.len() - 1]),
+        json!(hex),
+        json!(encode(&hash(format!("DPoP {token}").as_bytes()))),
+        json!(encode(&hash(format!("{token} ").as_bytes()))),
+        json!(encode(
+            &digest(&ring::digest::SHA384, token.as_bytes()).as_ref()[..32]
+        )),
+        json!(""),
+    ];
+    for (index, ath) in cases.into_iter().enumerate() {
+        let mut claims = proof_claims(&format!("ath-{index}"));
+        claims["ath"] = ath.clone();
+        let mut cache = ReplayCache::new(4).unwrap();
+        let proof = sign(&client, &header, &claims);
+        assert_eq!(
+            verify_proof(
+                &DpopVerifier::new(),
+                &proof,
+                &get(),
+                Some(&token),
+                &mut cache
+            ),
+            Err(dpop(DpopFault::AccessTokenHash)),
+            "ath {ath}"
+        );
+    }
+    // A JSON escape in `ath` makes it non-canonical base64url, even when it
+    // spells the right hash.
+    let first = ath.chars().next().unwrap();
+    let escaped = format!(
+        r#"{{"jti":"ath-escaped","htm":"GET","htu":"{URI}","iat":{NOW},"ath":"\u{:04x}{}"}}"#,
+        u32::from(first),
+        &ath[1..]
+    );
+    let proof = client.sign_compact(&header.to_string(), &escaped);
+    let mut cache = ReplayCache::new(4).unwrap();
+    assert_eq!(
+        verify_proof(
+            &DpopVerifier::new(),
+            &proof,
+            &get(),
+            Some(&token),
+            &mut cache
+        ),
+        Err(dpop(DpopFault::AccessTokenHash))
+    );
+    for ath in [json!(7), json!([ath]), Value::Null] {
+        let mut claims = proof_claims("ath-type");
+        claims["ath"] = ath.clone();
+        let mut cache = ReplayCache::new(4).unwrap();
+        let proof = sign(&client, &header, &claims);
+        assert_eq!(
+            verify_proof(
+                &DpopVerifier::new(),
+                &proof,
+                &get(),
+                Some(&token),
+                &mut cache
+            ),
+            Err(dpop(DpopFault::MissingClaim { claim: "ath" })),
+            "ath {ath}"
+        );
+    }
+}
+
+#[test]
+fn dpop_fractional_iat_edges() {
+    let client = SigningKey::generate(Algorithm::ES256, "client");
+    let header = proof_header(&client);
+    // The window is (NOW - 60 - 30, NOW + 30] with the default maximum age and
+    // leeway; a fraction counts, it is not rounded away.
+    let cases = [
+        ("1767225510", false),
+        ("1767225510.000001", true),
+        ("1767225630", true),
+        ("1767225630.5", false),
+        ("1.76722563e9", true),
+        ("1e300", false),
+        ("-9223372036854775808", false),
+    ];
+    for (iat, accepted) in cases {
+        let payload = format!(r#"{{"jti":"iat-{iat}","htm":"GET","htu":"{URI}","iat":{iat}}}"#);
+        let proof = client.sign_compact(&header.to_string(), &payload);
+        let outcome = verify_fresh(&proof, &get());
+        let expected = if accepted {
+            Ok(())
+        } else if iat == "1e300" {
+            Err(dpop(DpopFault::MissingClaim { claim: "iat" }))
+        } else {
+            Err(dpop(DpopFault::IssuedAt))
+        };
+        assert_eq!(outcome, expected, "iat {iat}");
+    }
+    // The longest maximum age does not overflow the window.
+    let patient = DpopVerifier::new().with_max_age(u32::MAX);
+    let payload =
+        format!(r#"{{"jti":"iat-min","htm":"GET","htu":"{URI}","iat":-9223372036854775808}}"#);
+    let proof = client.sign_compact(&header.to_string(), &payload);
+    let mut cache = ReplayCache::new(4).unwrap();
+    assert_eq!(
+        verify_proof(&patient, &proof, &get(), None, &mut cache),
+        Err(dpop(DpopFault::IssuedAt))
+    );
+}
+
+/// The order of the P-256 group, big-endian.
+const P256_ORDER: [u8; 32] = [
+    0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0xbc, 0xe6, 0xfa, 0xad, 0xa7, 0x17, 0x9e, 0x84, 0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
+];
+
+/// Returns an ES256 JWS with its signature `(r, s)` replaced by `(r, n - s)`,
+/// which verifies as well: ECDSA signatures are malleable.
+fn malleated(jws: &str) -> String {
+    let (signing_input, signature) = jws.rsplit_once('.').unwrap();
+    let mut signature = Base64UrlUnpadded::decode_vec(signature).unwrap();
+    let s = &mut signature[32..];
+    let mut borrow = 0u16;
+    for i in (0..32).rev() {
+        let difference = u16::from(P256_ORDER[i])
+            .wrapping_sub(u16::from(s[i]))
+            .wrapping_sub(borrow);
+        borrow = u16::from(u16::from(P256_ORDER[i]) < u16::from(s[i]) + borrow);
+        s[i] = difference.to_le_bytes()[0];
+    }
+    format!("{signing_input}.{}", encode(&signature))
+}
+
+#[test]
+fn dpop_malleated_signature_still_replay() {
+    let client = SigningKey::generate(Algorithm::ES256, "client");
+    let proof = sign(&client, &proof_header(&client), &proof_claims("m-1"));
+    let twin = malleated(&proof);
+    assert_ne!(twin, proof);
+    let mut cache = ReplayCache::new(4).unwrap();
+    let verifier = DpopVerifier::new();
+    // The twin verifies on its own, so the replay key must not be the signature.
+    assert_eq!(
+        verify_proof(
+            &verifier,
+            &twin,
+            &get(),
+            None,
+            &mut ReplayCache::new(1).unwrap()
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        verify_proof(&verifier, &proof, &get(), None, &mut cache),
+        Ok(())
+    );
+    assert_eq!(
+        verify_proof(&verifier, &twin, &get(), None, &mut cache),
+        Err(dpop(DpopFault::Replayed))
+    );
+    // Nor may a JSON escape in `jti` make a used proof new.
+    let payload = format!(r#"{{"jti":"m\u002d1","htm":"GET","htu":"{URI}","iat":{NOW}}}"#);
+    let respelled = client.sign_compact(&proof_header(&client).to_string(), &payload);
+    assert_eq!(
+        verify_proof(&verifier, &respelled, &get(), None, &mut cache),
+        Err(dpop(DpopFault::Replayed))
+    );
+}
+
+/// An issuer's key, a validator trusting it, and a client key for proofs.
+struct Bound {
+    issuer: SigningKey,
+    client: SigningKey,
+    validator: Validator,
+}
+
+impl Bound {
+    fn new() -> Self {
+        let issuer = SigningKey::generate(Algorithm::ES256, "issuer-1");
+        let client = SigningKey::generate(Algorithm::ES256, "client");
+        let policy = Policy::builder()
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .build()
+            .unwrap();
+        let validator = Validator::new(policy, public_keys(&[&issuer]));
+        Self {
+            issuer,
+            client,
+            validator,
+        }
+    }
+
+    /// Signs an access token whose `cnf` is `cnf`, given as exact JSON text.
+    fn token(&self, cnf: &str) -> String {
+        let claims = format!(
+            r#"{{"iss":"{ISSUER}","aud":"{AUDIENCE}","sub":"user-42","exp":{},"iat":{},"cnf":{cnf}}}"#,
+            NOW + 600,
+            NOW - 10
+        );
+        self.issuer.sign_access_token(&claims)
+    }
+
+    /// Validates `token` with a fresh proof from the client key, signed with
+    /// `header`.
+    fn validate_dpop(&self, token: &str, header: &Value) -> Result<(), Error> {
+        let mut claims = proof_claims("bound-1");
+        claims["ath"] = json!(encode(&hash(token.as_bytes())));
+        let proof = sign(&self.client, header, &claims);
+        let mut cache = ReplayCache::new(4).unwrap();
+        let mut buffer = TokenBuffer::new();
+        let mut proof_buffer = TokenBuffer::new();
+        self.validator
+            .validate_dpop(
+                format!("DPoP {token}").as_bytes(),
+                proof.as_bytes(),
+                &get(),
+                &DpopVerifier::new(),
+                &mut cache,
+                NOW,
+                &mut buffer,
+                &mut proof_buffer,
+            )
+            .map(|_| ())
+    }
+
+    fn validate_certificate(&self, token: &str, certificate: &[u8]) -> Result<(), Error> {
+        let mut buffer = TokenBuffer::new();
+        self.validator
+            .validate_certificate_bound(token, certificate, NOW, &mut buffer)
+            .map(|_| ())
+    }
+}
+
+/// Returns the RFC 7638 thumbprint of an EC public JWK, computed here from its
+/// required members in the order and form the RFC fixes.
+fn ec_thumbprint(jwk: &Value) -> String {
+    let canonical = format!(
+        r#"{{"crv":{},"kty":"EC","x":{},"y":{}}}"#,
+        jwk["crv"], jwk["x"], jwk["y"]
+    );
+    encode(&hash(canonical.as_bytes()))
+}
+
+#[test]
+fn dpop_jkt_ignores_extra_jwk_members() {
+    let bound = Bound::new();
+    let mut header = proof_header(&bound.client);
+    // Members beyond the required ones change nothing: not in the thumbprint,
+    // not in the verdict.
+    header["jwk"]["x5c"] = json!(["MIIB"]);
+    header["jwk"]["ext"] = json!(true);
+    header["jwk"]["kid"] = json!("another-kid");
+    let jkt = ec_thumbprint(&header["jwk"]);
+    let token = bound.token(&format!(r#"{{"jkt":"{jkt}"}}"#));
+    assert_eq!(bound.validate_dpop(&token, &header), Ok(()));
+
+    // A thumbprint over the JWK as sent, extra members included, is not the
+    // key's thumbprint.
+    let as_sent = encode(&hash(header["jwk"].to_string().as_bytes()));
+    let token = bound.token(&format!(r#"{{"jkt":"{as_sent}"}}"#));
+    assert_eq!(
+        bound.validate_dpop(&token, &header),
+        Err(dpop(DpopFault::KeyBinding))
+    );
+}
+
+#[test]
+fn dpop_jkt_spellings_rejected() {
+    let bound = Bound::new();
+    let header = proof_header(&bound.client);
+    let jkt = ec_thumbprint(&header["jwk"]);
+    let standard = jkt.replace('-', "+").replace('_', "/");
+    let first = u32::from(jkt.chars().next().unwrap());
+    let cases = [
+        format!(r#"{{"jkt":"{jkt}="}}"#),
+        format!(r#"{{"jkt":"{}"}}"#, jkt.to_lowercase()),
+        format!(r#"{{"jkt":"\u{first:04x}{}"}}"#, &jkt[1..]),
+        format!(r#"{{"jkt":["{jkt}"]}}"#),
+        format!(r#"{{"jkt":{{"jkt":"{jkt}"}}}}"#),
+        r#"{"jkt":null}"#.to_owned(),
+        r#"{"jwk":{}}"#.to_owned(),
+        r#"{}"#.to_owned(),
+    ];
+    for cnf in cases {
+        let token = bound.token(&cnf);
+        assert_eq!(
+            bound.validate_dpop(&token, &header),
+            Err(dpop(DpopFault::KeyBinding)),
+            "cnf {cnf}"
+        );
+    }
+    // The standard alphabet differs only when the thumbprint has '-' or '_'.
+    if standard != jkt {
+        let token = bound.token(&format!(r#"{{"jkt":"{standard}"}}"#));
+        assert_eq!(
+            bound.validate_dpop(&token, &header),
+            Err(dpop(DpopFault::KeyBinding))
+        );
+    }
+    // An escaped member name is still `jkt`.
+    let token = bound.token(&format!(r#"{{"\u006akt":"{jkt}"}}"#));
+    assert_eq!(bound.validate_dpop(&token, &header), Ok(()));
+}
+
+/// A stand-in for a client certificate's DER bytes: only their hash matters.
+const CERTIFICATE: &[u8] = b"0\x82\x01\x0a certificate bytes for the attack tests";
+
+#[test]
+fn certificate_thumbprint_spellings_rejected() {
+    let bound = Bound::new();
+    // A certificate whose thumbprint has '-' or '_', so that the standard
+    // alphabet spells it differently.
+    let certificate = (0u32..)
+        .map(|n| [CERTIFICATE, &n.to_be_bytes()].concat())
+        .find(|der| encode(&hash(der)).contains(['-', '_']))
+        .unwrap();
+    let x5t = encode(&hash(&certificate));
+    let standard = x5t.replace('-', "+").replace('_', "/");
+    let first = u32::from(x5t.chars().next().unwrap());
+    let mismatched = [
+        format!(r#"{{"x5t#S256":"{standard}"}}"#),
+        format!(r#"{{"x5t#S256":"{x5t}=="}}"#),
+        format!(r#"{{"x5t#S256":"{}"}}"#, &x5t[..42]),
+        format!(r#"{{"x5t#S256":"{x5t}AA"}}"#),
+        format!(r#"{{"x5t#S256":"\u{first:04x}{}"}}"#, &x5t[1..]),
+        // SHA-1 `x5t` has no place here, even with the right SHA-256 bytes.
+        format!(r#"{{"x5t#S256":"{}"}}"#, encode(&hash(&certificate)[..20])),
+        r#"{"x5t#S256":""}"#.to_owned(),
+    ];
+    for cnf in mismatched {
+        assert_eq!(
+            bound.validate_certificate(&bound.token(&cnf), &certificate),
+            Err(Error::CertificateMismatch),
+            "cnf {cnf}"
+        );
+    }
+    // Only `x5t#S256` binds to a certificate.
+    for cnf in [
+        format!(r#"{{"x5t":"{x5t}"}}"#),
+        format!(r#"{{"x5t#s256":"{x5t}"}}"#),
+        format!(r#"{{"x5t#S256 ":"{x5t}"}}"#),
+    ] {
+        assert_eq!(
+            bound.validate_certificate(&bound.token(&cnf), &certificate),
+            Err(missing("cnf")),
+            "cnf {cnf}"
+        );
+    }
+    let token = bound.token(&format!(r#"{{"x5t\u0023S256":"{x5t}"}}"#));
+    assert_eq!(bound.validate_certificate(&token, &certificate), Ok(()));
+}
+
+#[test]
+fn certificate_thumbprint_type_checked() {
+    let bound = Bound::new();
+    let x5t = encode(&hash(CERTIFICATE));
+    // A thumbprint of the wrong JSON type is present but invalid, not missing.
+    for cnf in [
+        r#"{"x5t#S256":7}"#.to_owned(),
+        format!(r#"{{"x5t#S256":["{x5t}"]}}"#),
+        format!(r#"{{"x5t#S256":{{"v":"{x5t}"}}}}"#),
+        r#"{"x5t#S256":true}"#.to_owned(),
+    ] {
+        assert_eq!(
+            bound.validate_certificate(&bound.token(&cnf), CERTIFICATE),
+            Err(invalid("cnf")),
+            "cnf {cnf}"
+        );
+    }
 }
