@@ -1128,3 +1128,80 @@ fn certificate_thumbprint_type_checked() {
         );
     }
 }
+
+const INTROSPECTION_AUDIENCE: &str = "api-resource-server";
+
+fn introspecting_validator(key: &SigningKey) -> Validator {
+    let policy = Policy::builder()
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .introspection_audience(INTROSPECTION_AUDIENCE)
+        .build()
+        .unwrap();
+    Validator::new(policy, public_keys(&[key]))
+}
+
+fn active_response() -> Value {
+    json!({
+        "active": true, "iss": ISSUER, "aud": AUDIENCE, "sub": "user-42",
+        "scope": "orders:read", "exp": NOW + 600, "iat": NOW - 60,
+    })
+}
+
+/// Signs an RFC 9701 response with `outer` claims around `active_response()`.
+fn signed_response(key: &SigningKey, outer: &Value) -> String {
+    let mut claims = outer.clone();
+    claims["token_introspection"] = active_response();
+    let header = json!({ "alg": "ES256", "kid": key.kid(), "typ": "token-introspection+jwt" });
+    key.sign_compact(&header.to_string(), &claims.to_string())
+}
+
+fn check_signed(validator: &Validator, response: &str) -> Result<(), Error> {
+    let mut buffer = TokenBuffer::new();
+    validator
+        .validate_signed_introspection(response, NOW, &mut buffer)
+        .map(|_| ())
+}
+
+#[test]
+fn signed_response_own_times_checked() {
+    let key = SigningKey::generate(Algorithm::ES256, "as-1");
+    let validator = introspecting_validator(&key);
+    let outer = |extra: Value| {
+        let mut claims = json!({ "iss": ISSUER, "aud": INTROSPECTION_AUDIENCE, "iat": NOW });
+        for (name, value) in extra.as_object().unwrap() {
+            claims[name] = value.clone();
+        }
+        signed_response(&key, &claims)
+    };
+    assert_eq!(check_signed(&validator, &outer(json!({}))), Ok(()));
+    // RFC 7519 section 4.1.4: a JWT must not be accepted on or after its `exp`,
+    // however recent its `iat`; the default leeway of 30 s applies.
+    assert_eq!(
+        check_signed(&validator, &outer(json!({ "exp": NOW - 30 }))),
+        Err(Error::Expired {
+            rule: ExpiryRule::Exp,
+            at: NOW - 30,
+            now: NOW
+        })
+    );
+    assert_eq!(
+        check_signed(&validator, &outer(json!({ "exp": NOW - 29 }))),
+        Ok(())
+    );
+    assert_eq!(
+        check_signed(&validator, &outer(json!({ "nbf": NOW + 31 }))),
+        Err(Error::NotYetValid {
+            nbf: NOW + 31,
+            now: NOW
+        })
+    );
+    assert_eq!(
+        check_signed(&validator, &outer(json!({ "nbf": NOW + 30 }))),
+        Ok(())
+    );
+    assert_eq!(
+        check_signed(&validator, &outer(json!({ "exp": "soon" }))),
+        Err(invalid("exp"))
+    );
+}
