@@ -1205,3 +1205,62 @@ fn signed_response_own_times_checked() {
         Err(invalid("exp"))
     );
 }
+
+#[test]
+fn dpop_nonce_compared_as_string() {
+    let client = SigningKey::generate(Algorithm::ES256, "client");
+    let header = proof_header(&client);
+    let request = DpopRequest {
+        nonce: Some("42"),
+        ..get()
+    };
+    for nonce in [
+        json!(42),
+        json!(["42"]),
+        json!("42 "),
+        json!(""),
+        Value::Null,
+    ] {
+        let mut claims = proof_claims("nonce");
+        claims["nonce"] = nonce.clone();
+        assert_eq!(
+            verify_fresh(&sign(&client, &header, &claims), &request),
+            Err(Error::UseDpopNonce),
+            "nonce {nonce}"
+        );
+    }
+    let escaped = format!(
+        r#"{{"jti":"nonce","htm":"GET","htu":"{URI}","iat":{NOW},"nonce":"\u0034\u0032"}}"#
+    );
+    let proof = client.sign_compact(&header.to_string(), &escaped);
+    assert_eq!(verify_fresh(&proof, &request), Ok(()));
+}
+
+#[test]
+fn dpop_jti_reuse_across_requests_rejected() {
+    // A client that reuses a `jti` for another request is replaying, even though
+    // each proof is valid for its own request.
+    let client = SigningKey::generate(Algorithm::ES256, "client");
+    let header = proof_header(&client);
+    let verifier = DpopVerifier::new();
+    let mut cache = ReplayCache::new(4).unwrap();
+    let first = sign(&client, &header, &proof_claims("shared"));
+    assert_eq!(
+        verify_proof(&verifier, &first, &get(), None, &mut cache),
+        Ok(())
+    );
+
+    let mut claims = proof_claims("shared");
+    claims["htm"] = json!("POST");
+    claims["htu"] = json!("https://api.tokenguard.test/payments");
+    let post = DpopRequest {
+        method: "POST",
+        uri: "https://api.tokenguard.test/payments",
+        nonce: None,
+    };
+    let second = sign(&client, &header, &claims);
+    assert_eq!(
+        verify_proof(&verifier, &second, &post, None, &mut cache),
+        Err(dpop(DpopFault::Replayed))
+    );
+}
