@@ -963,10 +963,17 @@ impl Bound {
     /// Validates `token` with a fresh proof from the client key, signed with
     /// `header`.
     fn validate_dpop(&self, token: &str, header: &Value) -> Result<(), Error> {
-        let mut claims = proof_claims("bound-1");
-        claims["ath"] = json!(encode(&hash(token.as_bytes())));
-        let proof = sign(&self.client, header, &claims);
-        let mut cache = ReplayCache::new(4).unwrap();
+        let proof = sign(&self.client, header, &bound_proof_claims(token, "bound-1"));
+        self.validate_proof(token, &proof, &mut ReplayCache::new(4).unwrap())
+    }
+
+    /// Validates `token` with `proof` for `GET` [`URI`], recording it in `cache`.
+    fn validate_proof(
+        &self,
+        token: &str,
+        proof: &str,
+        cache: &mut ReplayCache,
+    ) -> Result<(), Error> {
         let mut buffer = TokenBuffer::new();
         let mut proof_buffer = TokenBuffer::new();
         self.validator
@@ -975,7 +982,7 @@ impl Bound {
                 proof.as_bytes(),
                 &get(),
                 &DpopVerifier::new(),
-                &mut cache,
+                cache,
                 NOW,
                 &mut buffer,
                 &mut proof_buffer,
@@ -989,6 +996,13 @@ impl Bound {
             .validate_certificate_bound(token, certificate, NOW, &mut buffer)
             .map(|_| ())
     }
+}
+
+/// The claims of a proof for `GET` [`URI`] that carries `token`'s hash in `ath`.
+fn bound_proof_claims(token: &str, jti: &str) -> Value {
+    let mut claims = proof_claims(jti);
+    claims["ath"] = json!(encode(&hash(token.as_bytes())));
+    claims
 }
 
 /// Returns the RFC 7638 thumbprint of an EC public JWK, computed here from its
@@ -1263,4 +1277,35 @@ fn dpop_jti_reuse_across_requests_rejected() {
         verify_proof(&verifier, &second, &post, None, &mut cache),
         Err(dpop(DpopFault::Replayed))
     );
+}
+
+#[test]
+fn dpop_thief_proof_not_recorded() {
+    // A thief holds a bound token but not its key, and signs proofs with a key of
+    // its own. Each fails the key binding, and none may take a replay cache
+    // entry: the cache is for proofs that passed, or a stolen token alone could
+    // fill it and lock out every client.
+    let bound = Bound::new();
+    let header = proof_header(&bound.client);
+    let jkt = ec_thumbprint(&header["jwk"]);
+    let token = bound.token(&format!(r#"{{"jkt":"{jkt}"}}"#));
+    let thief = SigningKey::generate(Algorithm::ES256, "thief");
+    let mut cache = ReplayCache::new(1).unwrap();
+    for jti in ["t-1", "t-2"] {
+        let proof = sign(
+            &thief,
+            &proof_header(&thief),
+            &bound_proof_claims(&token, jti),
+        );
+        assert_eq!(
+            bound.validate_proof(&token, &proof, &mut cache),
+            Err(dpop(DpopFault::KeyBinding)),
+            "{jti}"
+        );
+        assert!(cache.is_empty(), "{jti}");
+    }
+    // The client's own proof still finds room.
+    let proof = sign(&bound.client, &header, &bound_proof_claims(&token, "c-1"));
+    assert_eq!(bound.validate_proof(&token, &proof, &mut cache), Ok(()));
+    assert_eq!(cache.len(), 1);
 }

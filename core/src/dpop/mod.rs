@@ -238,6 +238,23 @@ impl DpopVerifier {
         now: i64,
         buffer: &mut TokenBuffer<N>,
     ) -> Result<DpopProof, Error> {
+        self.verify_bound(proof, request, access_token, None, cache, now, buffer)
+    }
+
+    /// Verifies a proof as [`verify`](Self::verify) does and, when `jkt` is given,
+    /// also requires the proof's key to have that thumbprint before the proof is
+    /// recorded, so that a proof signed with another key takes no cache entry.
+    #[allow(clippy::too_many_arguments)]
+    fn verify_bound<const N: usize>(
+        &self,
+        proof: &[u8],
+        request: &DpopRequest<'_>,
+        access_token: Option<&str>,
+        jkt: Option<JsonStr<'_>>,
+        cache: &mut ReplayCache,
+        now: i64,
+        buffer: &mut TokenBuffer<N>,
+    ) -> Result<DpopProof, Error> {
         let jws = self
             .jws
             .decode(proof, buffer)
@@ -304,6 +321,9 @@ impl DpopVerifier {
         }
 
         let thumbprint = key.thumbprint();
+        if jkt.is_some_and(|jkt| !is_encoded(jkt, &thumbprint)) {
+            return Err(invalid(DpopFault::KeyBinding));
+        }
         let replay_key = replay_key(&thumbprint, jti);
         let evictable_after = iat
             .seconds()
@@ -372,10 +392,17 @@ impl Validator {
             return Err(Error::ProofOfPossessionRequired);
         }
 
-        let verified = dpop.verify(proof, request, Some(token_text), cache, now, proof_buffer)?;
-        if !is_encoded(jkt, verified.thumbprint()) {
-            return Err(invalid(DpopFault::KeyBinding));
-        }
+        // The key binding is checked inside, before the proof is recorded: a thief
+        // holding the token but not its key must not fill the replay cache.
+        dpop.verify_bound(
+            proof,
+            request,
+            Some(token_text),
+            Some(jkt),
+            cache,
+            now,
+            proof_buffer,
+        )?;
         Ok(token)
     }
 }
