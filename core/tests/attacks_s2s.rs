@@ -867,6 +867,33 @@ fn dpop_fractional_iat_edges() {
     );
 }
 
+#[test]
+fn dpop_own_exp_and_nbf_checked() {
+    // RFC 7519 sections 4.1.4 and 4.1.5: a proof that carries `exp` or `nbf` is not
+    // accepted outside them, even inside the `iat` window. The default leeway is
+    // 30 s.
+    let client = SigningKey::generate(Algorithm::ES256, "client");
+    let header = proof_header(&client);
+    let cases = [
+        (json!({ "exp": NOW - 30 }), Err(dpop(DpopFault::Lifetime))),
+        (json!({ "exp": NOW - 29 }), Ok(())),
+        (json!({ "nbf": NOW + 31 }), Err(dpop(DpopFault::Lifetime))),
+        (json!({ "nbf": NOW + 30 }), Ok(())),
+        (json!({ "exp": "soon" }), Err(dpop(DpopFault::Malformed))),
+    ];
+    for (index, (extra, expected)) in cases.into_iter().enumerate() {
+        let mut claims = proof_claims(&format!("lifetime-{index}"));
+        for (name, value) in extra.as_object().unwrap() {
+            claims[name] = value.clone();
+        }
+        assert_eq!(
+            verify_fresh(&sign(&client, &header, &claims), &get()),
+            expected,
+            "{extra}"
+        );
+    }
+}
+
 /// The order of the P-256 group, big-endian.
 const P256_ORDER: [u8; 32] = [
     0xff, 0xff, 0xff, 0xff, 0x00, 0x00, 0x00, 0x00, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,

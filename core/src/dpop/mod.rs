@@ -220,8 +220,8 @@ impl DpopVerifier {
     ///
     /// Checks, in order: the JWS structure, `typ` `dpop+jwt`, `alg`, the header
     /// `jwk` (public, not weak, fitting `alg`), the signature with that key, then
-    /// the claims `jti`, `htm`, `htu`, `iat`, `ath` when `access_token` is given,
-    /// and `nonce` when the request has one. Only a proof that passed all of them
+    /// the claims `jti`, `htm`, `htu`, `iat`, `exp` and `nbf` when present, `ath`
+    /// when `access_token` is given, and `nonce` when the request has one. Only a proof that passed all of them
     /// is recorded, under its key's thumbprint and `jti`.
     ///
     /// # Errors
@@ -306,6 +306,17 @@ impl DpopVerifier {
         let newest = i128::from(now) + leeway;
         if iat.cmp_seconds(oldest).is_le() || iat.cmp_seconds(newest).is_gt() {
             return Err(invalid(DpopFault::IssuedAt));
+        }
+        // RFC 9449 defines neither claim for proofs, but a JWT that carries one is
+        // not accepted outside it (RFC 7519 sections 4.1.4 and 4.1.5).
+        let expired = claims
+            .expires_at()
+            .is_some_and(|exp| exp.cmp_seconds(i128::from(now) - leeway).is_le());
+        let early = claims
+            .not_before()
+            .is_some_and(|nbf| nbf.cmp_seconds(newest).is_gt());
+        if expired || early {
+            return Err(invalid(DpopFault::Lifetime));
         }
         if let Some(token) = access_token {
             let ath = string_claim(&claims, "ath")?;
