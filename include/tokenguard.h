@@ -631,7 +631,8 @@ tg_status tg_validator_validate_introspection(const struct tg_validator *validat
  *
  * The response is verified with the validator's key set and algorithms. Its
  * header `typ` must be `token-introspection+jwt`, its `iss` a configured issuer,
- * its `aud` the configured `introspection_audience`, and its `iat` within
+ * its `aud` the configured `introspection_audience`, its `exp` and `nbf`, when
+ * present, must hold at `now` with the leeway, and its `iat` must be within
  * `introspection_max_age` plus the leeway. Its `token_introspection` member is
  * then checked as `tg_validator_validate_introspection` checks a body.
  *
@@ -1387,9 +1388,9 @@ tg_status tg_validator_validate_dpop(const struct tg_validator *validator,
  * # Errors
  *
  * The errors of `tg_validator_validate`; `TG_MISSING_CLAIM` for a token without
- * `cnf` `x5t#S256`; `TG_CERTIFICATE_MISMATCH` when it names another
- * certificate; `TG_PROOF_REQUIRED` for a token also bound by `jkt`;
- * `TG_NULL_POINTER`.
+ * `cnf` `x5t#S256`; `TG_INVALID_CLAIM` when that thumbprint is not a string;
+ * `TG_CERTIFICATE_MISMATCH` when it names another certificate;
+ * `TG_PROOF_REQUIRED` for a token also bound by `jkt`; `TG_NULL_POINTER`.
  *
  * # Safety
  *
@@ -1458,9 +1459,9 @@ tg_status tg_assertion_verifier_new(const uint8_t *audiences_ptr,
  * request's `client_id` parameter, passed as `client_id_ptr`, when the request
  * has one (`client_id_len` not 0), else the assertion's `iss`, read before the
  * signature is verified only to choose the keys. The verified `iss` must then
- * equal that client. The checks: `typ` absent or `JWT`, the client's keys, the
- * signature, `iss` equal to `sub`, `iss` equal to the client, `aud`, `exp`
- * required and within the maximum lifetime, `nbf` and `iat` not in the future,
+ * equal that client. The checks: `typ` absent, `JWT` or `application/jwt`, the
+ * client's keys, the signature, `iss` equal to `sub`, `iss` equal to the client,
+ * `aud`, `exp` required and within the maximum lifetime, `nbf` and `iat` not in the future,
  * `jti` required, then the replay check. The token has no JWS header; read the client
  * identifier with `tg_token_claim_string` for "iss", and free it with
  * `tg_token_free`.

@@ -181,6 +181,8 @@ pub enum DpopFault {
     Uri,
     /// `iat` is outside the accepted window around now.
     IssuedAt,
+    /// The proof's own `exp` has passed or its `nbf` has not come yet.
+    Lifetime,
     /// `ath` is not the hash of the access token.
     AccessTokenHash,
     /// The proof's key is not the key the access token's `cnf` `jkt` names, or the
@@ -686,6 +688,7 @@ impl fmt::Display for DpopFault {
             Self::Method => f.write_str("htm is not the request method"),
             Self::Uri => f.write_str("htu is not the request URI"),
             Self::IssuedAt => f.write_str("iat is outside the accepted time window"),
+            Self::Lifetime => f.write_str("exp has passed or nbf has not come yet"),
             Self::AccessTokenHash => f.write_str("ath is not the hash of the access token"),
             Self::KeyBinding => {
                 f.write_str("proof key is not the key the access token is bound to")

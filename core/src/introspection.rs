@@ -9,7 +9,6 @@ use crate::claims::Claims;
 use crate::error::{Error, ExpiryRule, Fault, Part};
 use crate::json::{self, Object, Value};
 use crate::jws::TokenBuffer;
-use crate::numeric_date::NumericDate;
 use crate::validator::{AccessToken, Validator};
 
 /// The members of an introspection response whose type is checked beyond the
@@ -57,19 +56,20 @@ impl Validator {
     /// The response JWT is verified with this validator's key set and allowed
     /// algorithms. Its header `typ` must be `token-introspection+jwt`, its `iss` one
     /// of the policy's issuers, its `aud` the policy's
-    /// [`introspection_audience`](crate::PolicyBuilder::introspection_audience), and
-    /// its `iat` no more than the policy's introspection maximum age plus the leeway
-    /// in the past, nor later than the leeway in the future. Its `token_introspection`
-    /// member is then checked as [`validate_introspection`](Self::validate_introspection)
-    /// checks a plain response.
+    /// [`introspection_audience`](crate::PolicyBuilder::introspection_audience), its
+    /// `exp` and `nbf`, when present, must hold at `now`, and its `iat` no more than
+    /// the policy's introspection maximum age plus the leeway in the past, nor later
+    /// than the leeway in the future. Its `token_introspection` member is then
+    /// checked as [`validate_introspection`](Self::validate_introspection) checks a
+    /// plain response.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidConfig`] when the policy has no introspection audience; the
     /// JWS errors of [`validate`](Self::validate); [`Error::WrongType`],
     /// [`Error::WrongIssuer`], [`Error::WrongAudience`], [`Error::MissingClaim`],
-    /// [`Error::IssuedInFuture`] or [`Error::Expired`] (rule
-    /// [`ExpiryRule::MaxAge`]) for the response's own claims; [`Error::Malformed`] with
+    /// [`Error::NotYetValid`], [`Error::IssuedInFuture`] or [`Error::Expired`] (rule
+    /// [`ExpiryRule::Exp`] or [`ExpiryRule::MaxAge`]) for the response's own claims; [`Error::Malformed`] with
     /// [`Part::IntrospectionResponse`] when `token_introspection` is missing or not an
     /// object; then as [`validate_introspection`](Self::validate_introspection).
     pub fn validate_signed_introspection<'a, T, const N: usize>(
@@ -111,10 +111,7 @@ impl Validator {
         if !outer.audiences().any(|aud| aud.eq_str(audience)) {
             return Err(Error::WrongAudience);
         }
-        let iat = outer
-            .issued_at()
-            .ok_or_else(|| Error::missing_claim("iat"))?;
-        self.check_response_age(iat, now)?;
+        self.check_response_times(&outer, now)?;
 
         let inner = match outer.get("token_introspection") {
             Some(Value::Object(inner)) => inner,
@@ -153,11 +150,37 @@ impl Validator {
         Ok(AccessToken::introspected(claims))
     }
 
-    /// Rejects a signed response issued in the future or older than the policy's
-    /// introspection maximum age, both with the leeway.
-    fn check_response_age(&self, iat: NumericDate, now: i64) -> Result<(), Error> {
+    /// Rejects a signed response past its own `exp` or before its `nbf`, issued in
+    /// the future, or older than the policy's introspection maximum age, all with
+    /// the leeway.
+    ///
+    /// RFC 9701 requires neither `exp` nor `nbf`, but a JWT that carries one must
+    /// not be accepted outside it (RFC 7519 sections 4.1.4 and 4.1.5), even when
+    /// its `iat` is recent.
+    fn check_response_times(&self, outer: &Claims<'_>, now: i64) -> Result<(), Error> {
         let policy = self.policy();
         let leeway = i128::from(policy.leeway());
+        if let Some(exp) = outer.expires_at() {
+            if exp.cmp_seconds(i128::from(now) - leeway).is_le() {
+                return Err(Error::Expired {
+                    rule: ExpiryRule::Exp,
+                    at: exp.seconds(),
+                    now,
+                });
+            }
+        }
+        if let Some(nbf) = outer.not_before() {
+            if nbf.cmp_seconds(i128::from(now) + leeway).is_gt() {
+                return Err(Error::NotYetValid {
+                    nbf: nbf.seconds(),
+                    now,
+                });
+            }
+        }
+
+        let iat = outer
+            .issued_at()
+            .ok_or_else(|| Error::missing_claim("iat"))?;
         if iat.cmp_seconds(i128::from(now) + leeway).is_gt() {
             return Err(Error::IssuedInFuture {
                 iat: iat.seconds(),

@@ -136,6 +136,7 @@ impl Validator {
     ///
     /// The errors of [`validate`](Self::validate), except that a `cnf` claim is
     /// expected; [`Error::MissingClaim`] for a token without `cnf` `x5t#S256`;
+    /// [`Error::InvalidClaim`] when that thumbprint is not a string;
     /// [`Error::CertificateMismatch`] when it names another certificate;
     /// [`Error::ProofOfPossessionRequired`] for a token also bound by `jkt`.
     pub fn validate_certificate_bound<'a, T, const N: usize>(
@@ -152,10 +153,12 @@ impl Validator {
         let Some(Value::Object(cnf)) = token.claims.cnf else {
             return Err(Error::missing_claim("cnf"));
         };
-        let thumbprint = cnf
-            .get("x5t#S256")
-            .and_then(|value| value.as_str())
-            .ok_or_else(|| Error::missing_claim("cnf"))?;
+        let thumbprint = match cnf.get("x5t#S256") {
+            Some(Value::String(thumbprint)) => thumbprint,
+            None | Some(Value::Null) => return Err(Error::missing_claim("cnf")),
+            // A thumbprint of another JSON type is present but invalid, not missing.
+            Some(_) => return Err(Error::invalid_claim("cnf")),
+        };
         if cnf.get("jkt").is_some() {
             return Err(Error::ProofOfPossessionRequired);
         }

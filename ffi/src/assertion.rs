@@ -103,9 +103,9 @@ pub unsafe extern "C" fn tg_assertion_verifier_new(
 /// request's `client_id` parameter, passed as `client_id_ptr`, when the request
 /// has one (`client_id_len` not 0), else the assertion's `iss`, read before the
 /// signature is verified only to choose the keys. The verified `iss` must then
-/// equal that client. The checks: `typ` absent or `JWT`, the client's keys, the
-/// signature, `iss` equal to `sub`, `iss` equal to the client, `aud`, `exp`
-/// required and within the maximum lifetime, `nbf` and `iat` not in the future,
+/// equal that client. The checks: `typ` absent, `JWT` or `application/jwt`, the
+/// client's keys, the signature, `iss` equal to `sub`, `iss` equal to the client,
+/// `aud`, `exp` required and within the maximum lifetime, `nbf` and `iat` not in the future,
 /// `jti` required, then the replay check. The token has no JWS header; read the client
 /// identifier with `tg_token_claim_string` for "iss", and free it with
 /// `tg_token_free`.

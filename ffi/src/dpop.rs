@@ -283,9 +283,9 @@ pub unsafe extern "C" fn tg_validator_validate_dpop(
 /// # Errors
 ///
 /// The errors of `tg_validator_validate`; `TG_MISSING_CLAIM` for a token without
-/// `cnf` `x5t#S256`; `TG_CERTIFICATE_MISMATCH` when it names another
-/// certificate; `TG_PROOF_REQUIRED` for a token also bound by `jkt`;
-/// `TG_NULL_POINTER`.
+/// `cnf` `x5t#S256`; `TG_INVALID_CLAIM` when that thumbprint is not a string;
+/// `TG_CERTIFICATE_MISMATCH` when it names another certificate;
+/// `TG_PROOF_REQUIRED` for a token also bound by `jkt`; `TG_NULL_POINTER`.
 ///
 /// # Safety
 ///

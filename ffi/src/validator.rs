@@ -320,7 +320,8 @@ pub unsafe extern "C" fn tg_validator_validate_introspection(
 ///
 /// The response is verified with the validator's key set and algorithms. Its
 /// header `typ` must be `token-introspection+jwt`, its `iss` a configured issuer,
-/// its `aud` the configured `introspection_audience`, and its `iat` within
+/// its `aud` the configured `introspection_audience`, its `exp` and `nbf`, when
+/// present, must hold at `now` with the leeway, and its `iat` must be within
 /// `introspection_max_age` plus the leeway. Its `token_introspection` member is
 /// then checked as `tg_validator_validate_introspection` checks a body.
 ///

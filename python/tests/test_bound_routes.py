@@ -225,6 +225,34 @@ def test_dpop_uri_not_taken_from_host(
     assert call(trusting, "/orders", headers).status_code == 200
 
 
+@pytest.mark.parametrize(
+    "host",
+    [
+        # Characters that no host or port contains. '#', '?', '@' and '/' would also
+        # end the authority early, so that a proof for another host or a shorter
+        # path would match.
+        "evil.example#",
+        "evil.example?",
+        "evil.example@api.example.com",
+        "evil.example\\",
+        "api.example.com/x",
+        'api.example.com"',
+        "",
+        None,
+    ],
+)
+def test_dpop_host_header_checked(host: str | None):
+    trusting = DpopSettings(trust_host_header=True)
+    with pytest.raises(ValueError, match="no valid Host header"):
+        trusting.request_uri("https", host, "/orders")
+
+
+@pytest.mark.parametrize("host", ["api.example.com", "api.example.com:8443", "[::1]:8443"])
+def test_dpop_host_header_used(host: str):
+    trusting = DpopSettings(trust_host_header=True)
+    assert trusting.request_uri("https", host, "/orders") == f"https://{host}/orders"
+
+
 def test_dpop_route_replay_rejected(
     issuer: SigningKey, validator: Validator, client_key: tokenguard.SigningKey
 ):

@@ -119,6 +119,45 @@ def test_xfcc_unterminated_quote_rejected():
         header.certificate(PROXY, ['Cert="abc'])
 
 
+@pytest.mark.parametrize(
+    "cert_keys",
+    [
+        "Cert={pem};Cert={pem}",
+        "Cert={pem};cert={pem}",
+        'Cert="{pem}"; CERT={pem}',
+        "Cert=;Cert={pem}",
+    ],
+)
+def test_xfcc_repeated_cert_rejected(certificate: Certificate, cert_keys: str):
+    # Two Cert keys in the element the nearest Envoy added: neither may be chosen.
+    header = ClientCertificateHeader([PROXY], header="x-forwarded-client-cert", encoding="xfcc")
+    value = "By=spiffe://example/api;Hash=ab12;" + cert_keys.format(
+        pem=quote(certificate.pem, safe="")
+    )
+    with pytest.raises(ValueError, match="more than one Cert"):
+        header.certificate(PROXY, [value])
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        # A second certificate after a line break, or bytes around the first.
+        "{pem}%0A{pem}",
+        "x{pem}",
+        "{pem}%00",
+        # A private key block beside the certificate.
+        "{pem}%0A-----BEGIN%20PRIVATE%20KEY-----%0AMAA%3D%0A-----END%20PRIVATE%20KEY-----",
+        # Escaped twice: one unquote leaves percent signs, which are not base64.
+        "{double}",
+    ],
+)
+def test_pem_smuggling_rejected(certificate: Certificate, value: str):
+    escaped = quote(certificate.pem, safe="")
+    text = value.format(pem=escaped, double=quote(escaped, safe=""))
+    with pytest.raises(ValueError, match="not one PEM"):
+        pem_header().certificate(PROXY, [text])
+
+
 def test_strip_untrusted_asgi(certificate: Certificate):
     header = pem_header()
     headers = [(b"x-client-cert", b"forged"), (b"host", b"api")]

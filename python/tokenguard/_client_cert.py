@@ -230,6 +230,10 @@ def _xfcc_certificate(value: str) -> str | None:
         if not equals:
             raise ValueError("the x-forwarded-client-cert element has a part without '='")
         if key.strip().lower() == "cert":
+            # Envoy writes one Cert per element. With two, a reader that keeps the
+            # first and one that keeps the last would bind different certificates.
+            if cert is not None:
+                raise ValueError("the x-forwarded-client-cert element has more than one Cert")
             cert = _unquote_xfcc(text.strip())
     return cert or None
 

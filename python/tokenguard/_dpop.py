@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import math
 import os
+import re
 import time
 from typing import Callable
 from urllib.parse import urlsplit
@@ -31,6 +32,10 @@ DEFAULT_NONCE_LIFETIME = 300
 MIN_NONCE_SECRET_BYTES = 16
 #: Bytes of the HMAC kept in a nonce: 128 bits, written as 22 base64url characters.
 NONCE_BYTES = 16
+
+# Unreserved, percent-encoded and sub-delimiter characters, ':' and the brackets
+# of an IP literal (RFC 3986 section 3.2.2).
+_AUTHORITY = re.compile(r"[A-Za-z0-9\-._~%!$&'()*+,;=:\[\]]+", re.ASCII)
 
 
 class DpopNonces:
@@ -150,7 +155,10 @@ class DpopSettings:
         """
         if self.base_url is not None:
             return self.base_url + path
-        if not host or not all("!" <= char <= "~" for char in host) or "/" in host:
+        # RFC 3986 section 3.2: a host and port use only these characters. Any other,
+        # such as '#', '?', '@' or '/', would move the boundary between authority and
+        # path, so that a proof made for another URI would match.
+        if not isinstance(host, str) or not _AUTHORITY.fullmatch(host):
             raise ValueError("the request has no valid Host header to build the DPoP URI from")
         return f"{scheme}://{host}{path}"
 

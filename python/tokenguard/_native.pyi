@@ -184,8 +184,9 @@ class Validator:
 
         The JWT is verified with this validator's key set; its ``typ`` must be
         ``token-introspection+jwt``, its ``iss`` an accepted issuer, its ``aud`` the
-        ``introspection_audience`` and its ``iat`` within ``introspection_max_age``.
-        Its ``token_introspection`` member is then checked as
+        ``introspection_audience``, its ``exp`` and ``nbf`` (when present) must hold
+        now, and its ``iat`` must be within ``introspection_max_age``. Its
+        ``token_introspection`` member is then checked as
         :meth:`validate_introspection` checks a plain response. Without an
         ``introspection_audience`` it raises ``InvalidConfig``.
         """

@@ -151,12 +151,12 @@ impl AssertionVerifier {
     /// equal the client whose keys verified it. So a key registered for one client
     /// never authenticates another client, unless it is registered for both.
     ///
-    /// The checks, in order: `typ` absent or `JWT` (so that an access token or
-    /// DPoP proof is not accepted in its place), the client's keys, the signature,
-    /// `iss` equal to `sub`, `iss` equal to the client, `aud`, `exp` required and at
-    /// most the maximum lifetime ahead, `nbf` and `iat` not in the future, `jti`
-    /// required, then the replay check, which runs last so that a rejected
-    /// assertion is not recorded.
+    /// The checks, in order: `typ` absent, `JWT` or `application/jwt` (so that an
+    /// access token or DPoP proof is not accepted in its place), the client's keys,
+    /// the signature, `iss` equal to `sub`, `iss` equal to the client, `aud`, `exp`
+    /// required and at most the maximum lifetime ahead, `nbf` and `iat` not in the
+    /// future, `jti` required, then the replay check, which runs last so that a
+    /// rejected assertion is not recorded.
     ///
     /// # Errors
     ///
@@ -178,8 +178,12 @@ impl AssertionVerifier {
         buffer: &'a mut TokenBuffer<N>,
     ) -> Result<ClientAssertion<'a>, Error> {
         let jws = self.jws.decode(assertion, buffer)?;
-        let typ = jws.header().typ();
-        if typ.is_some_and(|typ| !typ.eq_ignore_ascii_case("JWT")) {
+        // RFC 7515 section 4.1.9: a `typ` without '/' stands for "application/"
+        // plus it, so `JWT` and `application/jwt` name the same media type.
+        let typed_jwt = |typ: JsonStr<'_>| {
+            typ.eq_ignore_ascii_case("JWT") || typ.eq_ignore_ascii_case("application/jwt")
+        };
+        if jws.header().typ().is_some_and(|typ| !typed_jwt(typ)) {
             return Err(Error::WrongType);
         }
         let client = match client_id {

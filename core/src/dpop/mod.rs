@@ -220,8 +220,8 @@ impl DpopVerifier {
     ///
     /// Checks, in order: the JWS structure, `typ` `dpop+jwt`, `alg`, the header
     /// `jwk` (public, not weak, fitting `alg`), the signature with that key, then
-    /// the claims `jti`, `htm`, `htu`, `iat`, `ath` when `access_token` is given,
-    /// and `nonce` when the request has one. Only a proof that passed all of them
+    /// the claims `jti`, `htm`, `htu`, `iat`, `exp` and `nbf` when present, `ath`
+    /// when `access_token` is given, and `nonce` when the request has one. Only a proof that passed all of them
     /// is recorded, under its key's thumbprint and `jti`.
     ///
     /// # Errors
@@ -234,6 +234,23 @@ impl DpopVerifier {
         proof: &[u8],
         request: &DpopRequest<'_>,
         access_token: Option<&str>,
+        cache: &mut ReplayCache,
+        now: i64,
+        buffer: &mut TokenBuffer<N>,
+    ) -> Result<DpopProof, Error> {
+        self.verify_bound(proof, request, access_token, None, cache, now, buffer)
+    }
+
+    /// Verifies a proof as [`verify`](Self::verify) does and, when `jkt` is given,
+    /// also requires the proof's key to have that thumbprint before the proof is
+    /// recorded, so that a proof signed with another key takes no cache entry.
+    #[allow(clippy::too_many_arguments)]
+    fn verify_bound<const N: usize>(
+        &self,
+        proof: &[u8],
+        request: &DpopRequest<'_>,
+        access_token: Option<&str>,
+        jkt: Option<JsonStr<'_>>,
         cache: &mut ReplayCache,
         now: i64,
         buffer: &mut TokenBuffer<N>,
@@ -290,6 +307,17 @@ impl DpopVerifier {
         if iat.cmp_seconds(oldest).is_le() || iat.cmp_seconds(newest).is_gt() {
             return Err(invalid(DpopFault::IssuedAt));
         }
+        // RFC 9449 defines neither claim for proofs, but a JWT that carries one is
+        // not accepted outside it (RFC 7519 sections 4.1.4 and 4.1.5).
+        let expired = claims
+            .expires_at()
+            .is_some_and(|exp| exp.cmp_seconds(i128::from(now) - leeway).is_le());
+        let early = claims
+            .not_before()
+            .is_some_and(|nbf| nbf.cmp_seconds(newest).is_gt());
+        if expired || early {
+            return Err(invalid(DpopFault::Lifetime));
+        }
         if let Some(token) = access_token {
             let ath = string_claim(&claims, "ath")?;
             if !is_hash_of(ath, token.as_bytes()) {
@@ -304,6 +332,9 @@ impl DpopVerifier {
         }
 
         let thumbprint = key.thumbprint();
+        if jkt.is_some_and(|jkt| !is_encoded(jkt, &thumbprint)) {
+            return Err(invalid(DpopFault::KeyBinding));
+        }
         let replay_key = replay_key(&thumbprint, jti);
         let evictable_after = iat
             .seconds()
@@ -372,10 +403,17 @@ impl Validator {
             return Err(Error::ProofOfPossessionRequired);
         }
 
-        let verified = dpop.verify(proof, request, Some(token_text), cache, now, proof_buffer)?;
-        if !is_encoded(jkt, verified.thumbprint()) {
-            return Err(invalid(DpopFault::KeyBinding));
-        }
+        // The key binding is checked inside, before the proof is recorded: a thief
+        // holding the token but not its key must not fill the replay cache.
+        dpop.verify_bound(
+            proof,
+            request,
+            Some(token_text),
+            Some(jkt),
+            cache,
+            now,
+            proof_buffer,
+        )?;
         Ok(token)
     }
 }
