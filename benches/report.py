@@ -249,6 +249,8 @@ class Report:
             "paired timings that the targets use.",
             "",
             f"- Date (UTC): {run.get('date', 'unknown')}",
+            f"- Commit: {command_output('git', 'rev-parse', '--short', 'HEAD')}"
+            f"{' with uncommitted changes' if command_output('git', 'status', '--porcelain') else ''}",
             f"- Machine: {cpu_model()}, `nproc` {command_output('nproc')}, "
             f"kernel {platform.release()}",
             f"- Rust: {command_output('rustc', '--version')}; {command_output('cargo', '--version')}",
