@@ -1088,7 +1088,7 @@ tg_status tg_token_claim_array_string(const struct tg_token *token,
  * Builds an empty revocation list with room for `max_tokens` revoked `jti`
  * values and `max_subjects` subject cut-offs, and writes it to `*out_list`.
  *
- * The tables are allocated here, about 48 bytes per entry; revoking and checking
+ * The tables are allocated here, about 84 bytes per entry; revoking and checking
  * allocate nothing. The caller owns the list and frees it with
  * `tg_revocation_list_free`.
  *
@@ -1271,7 +1271,7 @@ tg_status tg_dpop_verifier_new(const uint8_t *algorithms_ptr,
 void tg_dpop_verifier_free(struct tg_dpop_verifier *verifier);
 
 /**
- * Builds an empty replay cache with room for `capacity` entries (48 bytes each,
+ * Builds an empty replay cache with room for `capacity` entries (about 84 bytes each,
  * allocated here) and writes it to `*out_cache`.
  *
  * The caller owns the cache and frees it with `tg_replay_cache_free`.

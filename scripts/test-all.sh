@@ -23,7 +23,7 @@ if [ ! -f "$shared/cases/hostile-tokens.json" ]; then
     fi
     have_shared=0
 fi
-for tool in cargo gcc make valgrind node npm go python3 redis-server; do
+for tool in cargo gcc make valgrind curl node npm go python3 redis-server; do
     if ! command -v "$tool" >/dev/null; then
         echo "error: $tool is not installed; the tests need it (see the README)" >&2
         exit 1

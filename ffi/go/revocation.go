@@ -30,7 +30,7 @@ type RevocationList struct {
 }
 
 // NewRevocationList builds an empty list with room for maxTokens revoked jti
-// values and maxSubjects subject cut-offs, about 48 bytes each, allocated now.
+// values and maxSubjects subject cut-offs, about 84 bytes each, allocated now.
 func NewRevocationList(maxTokens, maxSubjects int) (*RevocationList, error) {
 	if maxTokens < 0 || maxSubjects < 0 {
 		return nil, &Error{

@@ -89,7 +89,7 @@ pub unsafe extern "C" fn tg_dpop_verifier_free(verifier: *mut tg_dpop_verifier) 
     unsafe { boundary::free(verifier) }
 }
 
-/// Builds an empty replay cache with room for `capacity` entries (48 bytes each,
+/// Builds an empty replay cache with room for `capacity` entries (about 84 bytes each,
 /// allocated here) and writes it to `*out_cache`.
 ///
 /// The caller owns the cache and frees it with `tg_replay_cache_free`.

@@ -25,7 +25,7 @@ pub struct tg_revocation_list {
 /// Builds an empty revocation list with room for `max_tokens` revoked `jti`
 /// values and `max_subjects` subject cut-offs, and writes it to `*out_list`.
 ///
-/// The tables are allocated here, about 48 bytes per entry; revoking and checking
+/// The tables are allocated here, about 84 bytes per entry; revoking and checking
 /// allocate nothing. The caller owns the list and frees it with
 /// `tg_revocation_list_free`.
 ///

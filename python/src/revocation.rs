@@ -9,7 +9,7 @@ use crate::config::{count, now_seconds, text, unix_seconds};
 use crate::errors::token_error;
 use crate::token::VerifiedToken;
 
-/// Revoked `jti` values a list built without `max_tokens` has room for (about 4.8 MB).
+/// Revoked `jti` values a list built without `max_tokens` has room for (about 8.4 MB).
 const DEFAULT_MAX_TOKENS: usize = 100_000;
 
 /// Subject cut-offs a list built without `max_subjects` has room for.

@@ -23,7 +23,9 @@ def import_httpx(user: str) -> Any:
     try:
         import httpx
     except ImportError as error:
-        message = f"{user} need httpx: pip install 'tokenguard[http]'"
+        message = (
+            f"{user} need httpx: pip install httpx, or './python[http]' from a tokenguard checkout"
+        )
         raise ImportError(message) from error
     return httpx
 

@@ -166,7 +166,7 @@ class RedisRevocationList:
     use it as a context manager). :meth:`check` reads only the in-process list.
     The revoking methods return once Redis acknowledged the write. They raise
     ``redis.RedisError`` when Redis cannot be reached, and then nothing was
-    applied locally. Requires the ``redis`` package (``tokenguard[redis]``).
+    applied locally. Requires the ``redis`` package (the ``redis`` extra of this package).
     """
 
     def __init__(
@@ -468,7 +468,10 @@ def _import_redis() -> Any:
     try:
         import redis
     except ImportError as error:
-        message = "RedisRevocationList needs redis: pip install 'tokenguard[redis]'"
+        message = (
+            "RedisRevocationList needs redis: pip install redis, "
+            "or './python[redis]' from a tokenguard checkout"
+        )
         raise ImportError(message) from error
     return redis
 

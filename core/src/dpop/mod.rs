@@ -29,7 +29,7 @@ pub use create::create_dpop_proof;
 /// request, so a minute is ample.
 pub const DEFAULT_DPOP_MAX_AGE_SECONDS: u32 = 60;
 
-/// Largest capacity of a [`ReplayCache`], in entries (48 bytes each).
+/// Largest capacity of a [`ReplayCache`], in entries (about 84 bytes each: 56-byte slots, 1.5 per entry).
 pub const MAX_REPLAY_ENTRIES: usize = 1 << 22;
 
 /// Largest DPoP proof accepted, in bytes: a header with a 4096-bit RSA key and a
