@@ -62,13 +62,12 @@ def test_rotation_under_threads():
     assert min(counts) > 0, "every thread validated while the keys rotated"
 
 
-def test_gil_released_during_verification():
-    # With a 1 s switch interval, a thread that never releases the GIL keeps it for
-    # a whole second; the counter can only advance during these 0.3 s if
-    # validation releases it.
-    key = make_key("RS256", "rsa")
-    token = key.sign(claims())
-    validator = Validator(jwks(key), issuers=ISSUER, audiences=AUDIENCE)
+def ticks_while_validating(validator: Validator, token: str) -> int:
+    """Count how often another thread ran during 0.3 s of validations.
+
+    With a 1 s switch interval, a thread that never releases the GIL keeps it for
+    a whole second, so the counter advances only if validation releases it.
+    """
     stop = threading.Event()
     ticks = [0]
 
@@ -91,4 +90,19 @@ def test_gil_released_during_verification():
         sys.setswitchinterval(interval)
         stop.set()
         counter.join()
-    assert advanced > 10
+    return advanced
+
+
+def test_gil_released_during_verification():
+    key = make_key("RS256", "rsa")
+    validator = Validator(jwks(key), issuers=ISSUER, audiences=AUDIENCE)
+    assert ticks_while_validating(validator, key.sign(claims())) > 10
+
+
+def test_gil_kept_for_hmac_only_keys():
+    # An HMAC check is shorter than a GIL handover, so such a validator keeps it.
+    key = make_key("HS256", "hs")
+    validator = Validator(
+        hmac_secrets=[(key.kid, "HS256", key.private)], issuers=ISSUER, audiences=AUDIENCE
+    )
+    assert ticks_while_validating(validator, key.sign(claims())) < 5

@@ -88,7 +88,8 @@ class Validator:
     """An immutable access-token policy with a replaceable JWK Set.
 
     Safe to share between threads; ``validate`` releases the GIL while it
-    verifies. Every failure raises a :class:`tokenguard.TokenError` subclass;
+    verifies, unless every key is an HMAC secret, whose check is shorter than a
+    GIL handover. Every failure raises a :class:`tokenguard.TokenError` subclass;
     configuration errors raise :class:`tokenguard.InvalidConfig`.
     """
 
