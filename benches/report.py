@@ -128,6 +128,13 @@ def command_output(*command: str) -> str:
         return f"({' '.join(command)} failed: {error})"
 
 
+def dirty_note() -> str:
+    """Return a note when files other than RESULTS.md differ from the commit."""
+    changes = command_output("git", "status", "--porcelain").splitlines()
+    others = [line for line in changes if not line.endswith("RESULTS.md")]
+    return " with uncommitted changes" if others else ""
+
+
 def cpu_model() -> str:
     """Return the CPU model that lscpu reports."""
     for line in command_output("lscpu").splitlines():
@@ -249,8 +256,7 @@ class Report:
             "paired timings that the targets use.",
             "",
             f"- Date (UTC): {run.get('date', 'unknown')}",
-            f"- Commit: {command_output('git', 'rev-parse', '--short', 'HEAD')}"
-            f"{' with uncommitted changes' if command_output('git', 'status', '--porcelain') else ''}",
+            f"- Commit: {command_output('git', 'rev-parse', '--short', 'HEAD')}{dirty_note()}",
             f"- Machine: {cpu_model()}, `nproc` {command_output('nproc')}, "
             f"kernel {platform.release()}",
             f"- Rust: {command_output('rustc', '--version')}; {command_output('cargo', '--version')}",
