@@ -88,8 +88,9 @@ fuzz_target!(|spec: TokenSpec| {
             member.value = Val::string("EdDSA", Escape::Minimal);
         }
     }
-    claims
+    header
         .iter_mut()
+        .chain(claims.iter_mut())
         .for_each(|member| beyond_f64_to_null(&mut member.value));
     if near_boundary(&claims, now, leeway) {
         return;
