@@ -1161,7 +1161,7 @@ fn dpop_jkt_spellings_rejected() {
 
 #[test]
 fn dpop_thief_proof_not_recorded() {
-    // A thief holds a bound token but not its key, and signs proofs with a key of
+    // A thief has a bound token but not its key, and signs proofs with a key of
     // its own. Each fails the key binding, and none may take a replay cache
     // entry: the cache is for proofs that passed, or a stolen token alone could
     // fill it and lock out every client.
